@@ -1,0 +1,197 @@
+"""The SQS consumer: claim, render, send, record; one record's failure
+never resends another.
+
+Per batch: each record is claimed and rendered on the handler's thread
+(render time limits use its signal timer), the sends then overlap in
+threads under the shared rate limiter. When any record fails, the succeeded
+ones are deleted here before failing, so the batch is correct whether or not
+the event source mapping honours `batchItemFailures`.
+"""
+from __future__ import annotations
+
+import contextvars
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from chalicelib import dynamo, logs, redaction
+from chalicelib.addresses import parse_address
+from chalicelib.errors import HeraldError, RenderError
+from chalicelib.mail_transport import SendFailed, SesTransport, build_mime
+from chalicelib.message_log import (EXPIRED, FAILED, FINAL_STATUSES, QUEUED, SENDING, SENT,
+                                    SUPPRESSED, MessageLog)
+from chalicelib.queues import SendQueue
+from chalicelib.send_rate import SendRateLimiter
+from chalicelib.settings import Settings
+from chalicelib.suppression import SuppressionList
+from chalicelib.template_cache import TemplateCache
+
+_REQUIRED_KEYS = {"message_id", "to", "template", "version", "variables"}
+
+
+class BatchFailed(Exception):
+    """Raised after acknowledging the good records, so Lambda retries only the rest."""
+
+
+class _Retry(Exception):
+    """This record should come back later (transient trouble)."""
+
+
+@dataclass
+class _Job:
+    record_id: str
+    message_id: str
+    raw: bytes
+    sender: str
+    to: str
+    secrets: tuple[str, ...]
+
+
+class Consumer:
+    def __init__(self, settings: Settings, cache: TemplateCache, log: MessageLog,
+                 suppressions: SuppressionList, transport: SesTransport, queue: SendQueue,
+                 dynamodb: Any, rate: SendRateLimiter,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self.cache = cache
+        self.log = log
+        self.suppressions = suppressions
+        self.transport = transport
+        self.queue = queue
+        self.db = dynamodb
+        self.rate = rate
+        self.clock = clock
+
+    def handle(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        """Process one SQS batch; returns `batchItemFailures` (or raises BatchFailed)."""
+        failed: set[str] = set()
+        jobs = []
+        for record in records:
+            try:
+                job = self._prepare(record)
+            except Exception as exc:  # noqa: BLE001 - a record's failure must not sink the batch
+                self._retry_later(record, exc)
+                failed.add(record["messageId"])
+                continue
+            if job is not None:
+                jobs.append(job)
+        by_id = {record["messageId"]: record for record in records}
+        with ThreadPoolExecutor(max_workers=max(1, self.settings.send_threads)) as pool:
+            futures = [(job, pool.submit(contextvars.copy_context().run, self._send, job))
+                       for job in jobs]
+            for job, future in futures:
+                try:
+                    future.result()
+                except Exception as exc:  # noqa: BLE001
+                    self._retry_later(by_id[job.record_id], exc)
+                    failed.add(job.record_id)
+        return self._finish(records, failed)
+
+    def _finish(self, records: list[dict[str, Any]], failed: set[str]) -> dict[str, Any]:
+        failures = [{"itemIdentifier": record_id} for record_id in sorted(failed)]
+        if not failed:
+            return {"batchItemFailures": []}
+        self.queue.delete((r["messageId"], r["receiptHandle"]) for r in records
+                          if r["messageId"] not in failed)
+        if self.settings.report_batch_item_failures:
+            return {"batchItemFailures": failures}
+        raise BatchFailed(f"{len(failed)} of {len(records)} records failed; "
+                          "the others were acknowledged")
+
+    def _retry_later(self, record: dict[str, Any], exc: Exception) -> None:
+        receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+        delay = min(self.settings.retry_max_s, self.settings.retry_base_s * 2 ** (receives - 1))
+        logs.warning("record will be retried", sqs_message_id=record["messageId"],
+                     receive_count=receives, retry_in_s=delay,
+                     reason=redaction.scrub(f"{type(exc).__name__}: {exc}"))
+        try:
+            self.queue.delay_retry(record["receiptHandle"], delay)
+        except Exception:  # noqa: BLE001 - the default visibility timeout still applies
+            logs.warning("could not delay retry", sqs_message_id=record["messageId"])
+
+    def _prepare(self, record: dict[str, Any]) -> _Job | None:
+        """Claim and render one record; None when it needs no send (done or final)."""
+        message = self._parse(record)
+        message_id = message["message_id"]
+        secrets = redaction.secret_values(message["variables"], message.get("secret", []))
+        with redaction.guarding(secrets):
+            expires_at = message.get("expires_at")
+            if expires_at and self.clock() > expires_at:
+                if self.log.record(message_id, EXPIRED, only_if=(QUEUED,),
+                                   detail="not delivered before expires_at"):
+                    logs.info("message expired", message_id=message_id)
+                return None
+            address = parse_address(message["to"])
+            if not self._claim(message_id, address):
+                return None
+            try:
+                compiled = self.cache.pinned(message["template"], message["version"],
+                                             message.get("pins"))
+                mail = compiled.render(message["variables"], message.get("locale"))
+            except (RenderError, HeraldError) as exc:
+                self.log.record(message_id, FAILED, detail=redaction.scrub(exc.message))
+                logs.warning("render failed; not retried", message_id=message_id,
+                             reason=redaction.scrub(exc.message))
+                return None
+            except Exception:
+                self.log.record(message_id, QUEUED, detail="template unavailable; will retry")
+                raise
+            sender = compiled.doc.sender or self.settings.default_sender
+            raw = build_mime(mail, address.email, sender, compiled.doc.reply_to, message_id)
+            return _Job(record["messageId"], message_id, raw, sender, address.email, secrets)
+
+    def _parse(self, record: dict[str, Any]) -> dict[str, Any]:
+        try:
+            message = json.loads(record["body"])
+        except ValueError:
+            raise ValueError("message body is not JSON") from None
+        if not isinstance(message, dict) or not _REQUIRED_KEYS <= set(message):
+            raise ValueError("message body is not a Herald send message")
+        return message
+
+    def _claim(self, message_id: str, address: Any) -> bool:
+        """Take the message for sending; False when it needs nothing more."""
+        ops = [self.suppressions.not_suppressed_op(address),
+               self.log.claim_op(message_id, self.settings.visibility_timeout_s)]
+        try:
+            self.db.transact_write_items(TransactItems=ops)
+            return True
+        except Exception as exc:
+            codes = dynamo.cancellation_codes(exc)
+            if not codes:
+                raise
+        if codes[0] == "ConditionalCheckFailed":
+            self.log.record(message_id, SUPPRESSED, only_if=(QUEUED, SENDING),
+                            detail="recipient is on the suppression list")
+            return False
+        entry = self.log.get(message_id)
+        if entry is None:
+            raise ValueError("no message-log entry for this message")
+        if entry["status"] in FINAL_STATUSES:
+            logs.info("duplicate delivery skipped", message_id=message_id,
+                      status=entry["status"])
+            return False
+        raise _Retry(f"message is {entry['status']} elsewhere; will look again")
+
+    def _send(self, job: _Job) -> None:
+        with redaction.guarding(job.secrets):
+            self.rate.acquire()
+            try:
+                ses_id = self.transport.send(job.raw, job.sender, job.to, job.message_id)
+            except SendFailed as exc:
+                if exc.permanent:
+                    self.log.record(job.message_id, FAILED, detail=exc.reason)
+                    logs.warning("send rejected; not retried", message_id=job.message_id,
+                                 reason=exc.reason)
+                    return
+                self.log.record(job.message_id, QUEUED, detail=f"{exc.reason}; will retry")
+                raise
+            try:
+                self.log.record(job.message_id, SENT, ses_message_id=ses_id,
+                                sent_epoch_ms=int(self.clock() * 1000))
+            except Exception:  # noqa: BLE001 - the mail is out: never send it again
+                logs.error("sent but not recorded", exc_info=True, message_id=job.message_id,
+                           ses_message_id=ses_id)
+            logs.info("email sent", message_id=job.message_id, ses_message_id=ses_id)

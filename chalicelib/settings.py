@@ -1,0 +1,68 @@
+"""Typed settings, read once from the environment (the stage's env vars).
+
+Every tunable lives here so no other module reads os.environ.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from typing import Mapping
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = "dev"
+    region: str = "us-east-1"
+    template_bucket: str = "herald-dev-templates"
+    send_queue_url: str = ""
+    dlq_url: str = ""
+    message_log_table: str = "herald-dev-message-log"
+    idempotency_table: str = "herald-dev-idempotency"
+    rate_limit_table: str = "herald-dev-rate-limits"
+    suppression_table: str = "herald-dev-suppressions"
+    ses_configuration_set: str = "herald-dev"
+    default_sender: str = "Herald <no-reply@example.com>"
+    default_locale: str = "en"
+    auth_rate_limit_per_hour: int = 10
+    max_send_rate: float = 20.0
+    send_threads: int = 10
+    visibility_timeout_s: int = 30
+    retry_base_s: int = 30
+    retry_max_s: int = 900
+    report_batch_item_failures: bool = False
+    render_timeout_ms: int = 1000
+    render_max_bytes: int = 512_000
+    max_request_bytes: int = 256 * 1024
+    message_log_ttl_days: int = 30
+    idempotency_ttl_s: int = 24 * 3600
+    local_mode: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "Settings":
+        """Build from `HERALD_<FIELD>` env vars; unset ones keep their defaults."""
+        values = {}
+        for field in fields(cls):
+            raw = environ.get(f"HERALD_{field.name.upper()}")
+            if raw is None:
+                continue
+            kind = type(field.default)
+            values[field.name] = _flag(raw) if kind is bool else kind(raw)
+        if "region" not in values and environ.get("AWS_REGION"):
+            values["region"] = environ["AWS_REGION"]
+        return cls(**values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (Lambda env vars do not change in a container)."""
+    return Settings.from_env(os.environ)
+
+
+def send_queue_name() -> str:
+    """The queue the SQS handler is wired to at deploy time (set by the deploy script)."""
+    return os.environ.get("HERALD_SEND_QUEUE_NAME", "herald-dev-send")

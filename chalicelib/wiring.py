@@ -1,0 +1,108 @@
+"""The composition root: builds each service on first use and keeps it.
+
+Nothing is built at import (cold start); a route needing only S3 never
+creates a DynamoDB or SES client. Tests call `reset()` between emulated
+accounts.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from chalicelib import aws
+from chalicelib.settings import Settings, get_settings
+
+
+class Services:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def _client(self, service: str) -> Any:
+        return aws.client(service, self.settings.region)
+
+    @cached_property
+    def dynamodb(self) -> Any:
+        return self._client("dynamodb")
+
+    @cached_property
+    def store(self) -> Any:
+        from chalicelib.template_store import TemplateStore
+
+        return TemplateStore(self._client("s3"), self.settings.template_bucket,
+                             self.settings.stage)
+
+    @cached_property
+    def cache(self) -> Any:
+        from chalicelib.renderer import RenderLimits
+        from chalicelib.template_cache import TemplateCache
+
+        limits = RenderLimits(timeout_s=self.settings.render_timeout_ms / 1000,
+                              max_bytes=self.settings.render_max_bytes)
+        return TemplateCache(self.store, limits)
+
+    @cached_property
+    def templates(self) -> Any:
+        from chalicelib.template_manager import TemplateManager
+
+        return TemplateManager(self.store, self.cache)
+
+    @cached_property
+    def message_log(self) -> Any:
+        from chalicelib.message_log import MessageLog
+
+        return MessageLog(self.dynamodb, self.settings.message_log_table,
+                          self.settings.message_log_ttl_days)
+
+    @cached_property
+    def suppressions(self) -> Any:
+        from chalicelib.suppression import SuppressionList
+
+        return SuppressionList(self.dynamodb, self.settings.suppression_table)
+
+    @cached_property
+    def queue(self) -> Any:
+        from chalicelib.queues import SendQueue
+
+        return SendQueue(self._client("sqs"), self.settings.send_queue_url,
+                         self.settings.dlq_url)
+
+    @cached_property
+    def producer(self) -> Any:
+        from chalicelib.idempotency import IdempotencyStore
+        from chalicelib.producer import Producer
+        from chalicelib.rate_limits import RateLimiter
+
+        return Producer(self.settings, self.cache, self.message_log,
+                        IdempotencyStore(self.dynamodb, self.settings.idempotency_table,
+                                         self.settings.idempotency_ttl_s),
+                        RateLimiter(self.dynamodb, self.settings.rate_limit_table),
+                        self.suppressions, self.queue, self.dynamodb)
+
+    @cached_property
+    def consumer(self) -> Any:
+        from chalicelib.consumer import Consumer
+        from chalicelib.mail_transport import SesTransport
+        from chalicelib.send_rate import SendRateLimiter
+
+        transport = SesTransport(self._client("sesv2"), self.settings.ses_configuration_set)
+        return Consumer(self.settings, self.cache, self.message_log, self.suppressions,
+                        transport, self.queue, self.dynamodb,
+                        SendRateLimiter(self.settings.max_send_rate))
+
+
+_services: Services | None = None
+
+
+def services() -> Services:
+    global _services
+    if _services is None:
+        _services = Services(get_settings())
+    return _services
+
+
+def reset() -> None:
+    """Forget settings, clients and caches (tests, and the local stack's restarts)."""
+    global _services
+    _services = None
+    get_settings.cache_clear()
+    aws.reset()
