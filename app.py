@@ -7,8 +7,15 @@ from chalice import Chalice
 
 from chalicelib import logs
 from chalicelib.errors import HeraldError, NotFound
-from chalicelib.http import (author_of, error_response, internal_error_response, json_body,
-                             json_response, no_content, query)
+from chalicelib.http import (
+    author_of,
+    error_response,
+    internal_error_response,
+    json_body,
+    json_response,
+    no_content,
+    query,
+)
 from chalicelib.message_log import public_view
 from chalicelib.settings import send_queue_name
 from chalicelib.wiring import services

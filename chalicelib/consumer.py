@@ -20,8 +20,16 @@ from chalicelib import dynamo, logs, redaction
 from chalicelib.addresses import parse_address
 from chalicelib.errors import HeraldError, RenderError
 from chalicelib.mail_transport import SendFailed, SesTransport, build_mime
-from chalicelib.message_log import (EXPIRED, FAILED, FINAL_STATUSES, QUEUED, SENDING, SENT,
-                                    SUPPRESSED, MessageLog)
+from chalicelib.message_log import (
+    EXPIRED,
+    FAILED,
+    FINAL_STATUSES,
+    QUEUED,
+    SENDING,
+    SENT,
+    SUPPRESSED,
+    MessageLog,
+)
 from chalicelib.queues import SendQueue
 from chalicelib.send_rate import SendRateLimiter
 from chalicelib.settings import Settings
@@ -147,7 +155,7 @@ class Consumer:
             message = json.loads(record["body"])
         except ValueError:
             raise ValueError("message body is not JSON") from None
-        if not isinstance(message, dict) or not _REQUIRED_KEYS <= set(message):
+        if not isinstance(message, dict) or not set(message) >= _REQUIRED_KEYS:
             raise ValueError("message body is not a Herald send message")
         return message
 

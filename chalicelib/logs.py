@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib import redaction
 
-_LOGGER_NAME = "herald"
+_LOGGER_NAME = "herald-events"  # not "herald": Chalice owns the logger named after the app
 
 
 class JsonFormatter(logging.Formatter):

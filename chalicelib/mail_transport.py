@@ -11,6 +11,8 @@ from email.policy import SMTP
 from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any, Mapping
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from chalicelib.dynamo import error_code
 from chalicelib.renderer import RenderedMail
 
@@ -62,7 +64,7 @@ class SesTransport:
             args["ConfigurationSetName"] = self.configuration_set
         try:
             return self.ses.send_email(**args)["MessageId"]
-        except Exception as exc:
+        except (ClientError, BotoCoreError) as exc:
             code = error_code(exc)
             raise SendFailed(f"SES {code or type(exc).__name__}",
                              permanent=code in PERMANENT_SES_ERRORS) from None

@@ -14,10 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from chalicelib import dynamo, logs, redaction
 from chalicelib.addresses import Address, parse_address
-from chalicelib.errors import (BadRequest, Conflict, PayloadTooLarge, ServiceUnavailable,
-                               TooManyRequests, Unprocessable)
+from chalicelib.errors import (
+    BadRequest,
+    Conflict,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unprocessable,
+)
 from chalicelib.idempotency import IdempotencyStore, KeyRecord, request_hash
 from chalicelib.message_log import FAILED, MessageLog
 from chalicelib.queues import SendQueue
@@ -166,7 +174,8 @@ class Producer:
             codes = dynamo.cancellation_codes(exc)
             if not codes:
                 raise
-            failed = [op for op, code in zip(ops, codes) if code == "ConditionalCheckFailed"]
+            failed = [op for op, code in zip(ops, codes, strict=False)
+                      if code == "ConditionalCheckFailed"]
             if key and failed and failed[0] is ops[0]:
                 return self._replay(key, body_hash, message)
             if any("ConditionCheck" in op for op in failed):
@@ -203,7 +212,7 @@ class Producer:
     def _enqueue(self, message: dict[str, Any], key: str | None) -> None:
         try:
             self.queue.send(message)
-        except Exception:
+        except (ClientError, BotoCoreError):
             logs.error("enqueue failed", exc_info=True, message_id=message["message_id"])
             self.log.record(message["message_id"], FAILED, detail="could not enqueue")
             if key:

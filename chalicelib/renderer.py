@@ -150,7 +150,8 @@ class CompiledTemplate:
 
     def sample_variables(self) -> dict[str, Any]:
         """Sample values for previews and save-time checks."""
-        return {name: (v.sample if v.sample is not None else f"[{name}]")
+        return {name: next(value for value in (v.sample, v.default, f"[{name}]")
+                            if value is not None)
                 for name, v in self.variables.items()}
 
     def render(self, variables: Mapping[str, Any], locale: str | None = None) -> RenderedMail:

@@ -79,12 +79,12 @@ class HeraldSandbox(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "*":
             for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
-                    if len(seq) * count > MAX_STRING_PRODUCT:
-                        raise RenderLimitExceeded("repetition result is too large")
-        if operator == "**" and isinstance(left, int) and isinstance(right, int):
-            if abs(left) > 1 and right * max(abs(left).bit_length(), 1) > MAX_EXPONENT_BITS:
-                raise RenderLimitExceeded("exponent result is too large")
+                if (isinstance(seq, (str, list, tuple)) and isinstance(count, int)
+                        and len(seq) * count > MAX_STRING_PRODUCT):
+                    raise RenderLimitExceeded("repetition result is too large")
+        if (operator == "**" and isinstance(left, int) and isinstance(right, int)
+                and abs(left) > 1 and right * abs(left).bit_length() > MAX_EXPONENT_BITS):
+            raise RenderLimitExceeded("exponent result is too large")
         return super().call_binop(context, operator, left, right)
 
 

@@ -43,7 +43,7 @@ class Settings:
     local_mode: bool = False
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Build from `HERALD_<FIELD>` env vars; unset ones keep their defaults."""
         values = {}
         for field in fields(cls):

@@ -121,9 +121,14 @@ class TemplateManager:
         return self._preview(compiled, payload)
 
     def preview_draft(self, payload: Any) -> dict[str, Any]:
-        if not isinstance(payload, dict):
-            raise BadRequest("body must be a JSON object", field="body")
-        draft = {k: v for k, v in payload.items() if k not in _PREVIEW_FIELDS}
+        """Body: {"template": <draft as for PUT>, "variables"?, "locale"?}."""
+        if not isinstance(payload, dict) or not isinstance(payload.get("template"), dict):
+            raise BadRequest("body must be {\"template\": {...}, \"variables\": {...}}",
+                             field="template")
+        unknown = set(payload) - {"template", "variables", "locale"}
+        if unknown:
+            raise BadRequest(f"unknown field {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
+        draft = dict(payload["template"])
         doc = parse_template(draft.pop("name", None) or "draft", draft)
         return self._preview(self.cache.draft(doc), payload)
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
+from botocore.exceptions import ClientError
+
 from chalicelib.dynamo import error_code
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.template_model import TemplateDoc, parse_template
@@ -60,7 +62,7 @@ class TemplateStore:
             args["VersionId"] = version_id
         try:
             response = self.s3.head_object(**args)
-        except Exception as exc:
+        except ClientError as exc:
             raise self._not_found(exc, name, version_id) from None
         return self._info(response, response.get("VersionId", version_id or ""))
 
@@ -70,7 +72,7 @@ class TemplateStore:
             args["VersionId"] = version_id
         try:
             response = self.s3.get_object(**args)
-        except Exception as exc:
+        except ClientError as exc:
             raise self._not_found(exc, name, version_id) from None
         body = json.loads(response["Body"].read())
         body.pop("name", None)
@@ -120,7 +122,7 @@ class TemplateStore:
                     names.append(key[len(_PREFIX):-len(".json")])
         with ThreadPoolExecutor(max_workers=_PARALLEL_HEADS) as pool:
             infos = list(pool.map(self._current_or_none, names))
-        return [(name, info) for name, info in zip(names, infos) if info is not None]
+        return [(name, info) for name, info in zip(names, infos, strict=True) if info is not None]
 
     def versions(self, name: str, limit: int = 100) -> list[VersionInfo]:
         """History, newest first (delete markers are not versions of content)."""
@@ -154,6 +156,7 @@ class TemplateStore:
     @staticmethod
     def _not_found(exc: Exception, name: str, version_id: str | None) -> Exception:
         if error_code(exc) in _MISSING:
-            what = f"version {version_id} of template {name!r}" if version_id else f"template {name!r}"
+            what = (f"version {version_id} of template {name!r}" if version_id
+                    else f"template {name!r}")
             return NotFound(f"{what} not found", field="version" if version_id else "name")
         return exc

@@ -37,3 +37,19 @@ def send(client: Any, to: str = "user@example.com", template: str = "otp",
 
 def body(response: Any) -> Any:
     return json.loads(response.body) if response.body else None
+
+
+def receive_event(sqs: Any, queue_url: str, max_messages: int = 10) -> dict[str, Any]:
+    """Receive from the emulated queue and shape it as Lambda's SQS event."""
+    from local_stack.sqs_events import lambda_event
+
+    response = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=max_messages,
+                                   AttributeNames=["All"], WaitTimeSeconds=0)
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    return lambda_event(response.get("Messages", []), arn, "us-east-1")
+
+
+def consume(client: Any, event: dict[str, Any]) -> Any:
+    """Run the real SQS handler on `event`; returns the handler's payload."""
+    return client.lambda_.invoke("consume_send_queue", event).payload
