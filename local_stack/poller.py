@@ -1,0 +1,72 @@
+"""Feeds the send queue to the SQS handler the way Lambda's event source mapping does.
+
+`chalice local` serves routes only, so this thread long-polls the queue,
+hands batches of up to 10 to the very same handler as a Lambda-shaped event,
+deletes what succeeded, and leaves failed records to come back after their
+visibility timeout (so the queue's redrive policy moves poison to the DLQ).
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+from chalicelib import logs
+from local_stack.sqs_events import lambda_event
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+class _LambdaContext:
+    function_name = "herald-local-consumer"
+    aws_request_id = "local"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
+
+
+class QueuePoller(threading.Thread):
+    def __init__(self, sqs: Any, queue_url: str, handler: Handler, region: str,
+                 batch_size: int = 10, wait_s: int = 1) -> None:
+        super().__init__(name="herald-queue-poller", daemon=True)
+        self.sqs = sqs
+        self.queue_url = queue_url
+        self.handler = handler
+        self.region = region
+        self.batch_size = batch_size
+        self.wait_s = wait_s
+        self.stopping = threading.Event()
+        self.queue_arn = sqs.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.poll_once()
+            except Exception:  # noqa: BLE001 - keep polling, as Lambda's poller would
+                logs.error("local poller error", exc_info=True)
+                self.stopping.wait(1)
+
+    def poll_once(self) -> int:
+        """One receive + invoke + delete cycle; returns how many records were handled."""
+        response = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=self.wait_s, AttributeNames=["All"])
+        messages = response.get("Messages", [])
+        if not messages:
+            return 0
+        event = lambda_event(messages, self.queue_arn, self.region)
+        try:
+            result = self.handler(event, _LambdaContext()) or {}
+            failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
+        except Exception:  # noqa: BLE001 - a raising handler fails the whole batch
+            logs.warning("local consumer failed the batch", records=len(messages))
+            return len(messages)
+        done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                for i, m in enumerate(messages) if m["MessageId"] not in failed]
+        if done:
+            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=done)
+        return len(messages)
+
+    def stop(self) -> None:
+        self.stopping.set()

@@ -1,0 +1,141 @@
+"""Starts the whole of Herald on one machine: emulator, resources, templates,
+API with the admin UI, consumer poller and mail viewer."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from local_stack import environment
+
+HOST = "127.0.0.1"
+
+
+class PortInUse(SystemExit):
+    pass
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def ensure_port_free(port: int) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            raise PortInUse(
+                f"error: {HOST}:{port} is already in use - is another `make run` running? "
+                f"Stop it, or pick another port: PORT=8001 make run") from None
+
+
+@dataclass
+class LocalStack:
+    port: int
+    started: list[Any] = field(default_factory=list)
+    info: dict[str, str] = field(default_factory=dict)
+
+    def start(self) -> Any:
+        """Bring everything up; returns the HTTP server (call serve_forever on it)."""
+        ensure_port_free(self.port)
+        environment.load_stage_defaults()
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        aws_port = _free_port()
+        moto = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
+        moto.start()
+        self.started.append(moto)
+        endpoint = f"http://{HOST}:{aws_port}"
+        os.environ["AWS_ENDPOINT_URL"] = endpoint
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        urls = self._create_resources()
+        environment.apply(endpoint, urls["queue_url"], urls["dlq_url"])
+        from chalicelib import wiring
+        from chalicelib.settings import get_settings
+
+        wiring.reset()
+        settings = get_settings()
+        self.info = {"aws_endpoint": endpoint, "region": settings.region,
+                     "queue_url": settings.send_queue_url, "dlq_url": settings.dlq_url,
+                     "bucket": settings.template_bucket}
+        self._load_templates()
+        return self._start_app(settings)
+
+    def _create_resources(self) -> dict[str, str]:
+        import boto3
+
+        from chalicelib.settings import Settings
+        from local_stack.resources import create_resources
+
+        visibility = int(os.environ.get("HERALD_LOCAL_VISIBILITY_S",
+                                        environment.LOCAL_DEFAULTS["HERALD_LOCAL_VISIBILITY_S"]))
+        return create_resources(Settings.from_env(os.environ), boto3.session.Session(),
+                                visibility_timeout_s=visibility)
+
+    def _load_templates(self) -> None:
+        from chalicelib.errors import HeraldError
+        from chalicelib.wiring import services
+        from tools.template_files import read_all
+
+        for name, payload in read_all(environment.PROJECT / "templates").items():
+            try:
+                services().templates.save(name, payload, author="templates/")
+            except HeraldError as error:
+                print(f"warning: template {name} not loaded: {error.message}", file=sys.stderr)
+
+    def _start_app(self, settings: Any) -> Any:
+        import boto3
+        from chalice.config import Config
+        from chalice.local import LocalChalice, LocalDevServer
+
+        import app as herald
+        from local_stack.local_routes import make_blueprint
+        from local_stack.mailbox import Mailbox
+        from local_stack.poller import QueuePoller
+        from local_stack.static_files import make_handler
+
+        mailbox = Mailbox(settings.region)
+        herald.app.register_blueprint(make_blueprint(mailbox, self.info))
+        herald.app.__class__ = type("LocalHerald", (LocalChalice, type(herald.app)), {})
+        config = Config.create(chalice_stage="dev", app_name="herald", chalice_app=herald.app)
+        server = LocalDevServer(herald.app, config, HOST, self.port,
+                                handler_cls=make_handler(environment.PROJECT / "admin_ui"))
+        self.started.append(server.server)
+        poller = QueuePoller(boto3.client("sqs", region_name=settings.region),
+                             settings.send_queue_url, herald.consume_send_queue,
+                             settings.region)
+        for thread in (mailbox, poller):
+            thread.start()
+            self.started.append(thread)
+        return server
+
+    def stop(self) -> None:
+        for part in reversed(self.started):
+            for method in ("stop", "server_close"):
+                if hasattr(part, method):
+                    getattr(part, method)()
+        for part in self.started:
+            if hasattr(part, "join"):
+                part.join(timeout=5)
+        self.started.clear()
+
+
+def banner(port: int, info: dict[str, str], seconds: float) -> str:
+    base = f"http://{HOST}:{port}"
+    return "\n".join([
+        f"Herald local stack ready in {seconds:.1f} s (no auth, loopback only, state in memory)",
+        f"  API:          {base}   (try {base}/health)",
+        f"  Admin UI:     {base}/admin/",
+        f"  Mail viewer:  {base}/_local/mail",
+        f"  AWS emulator: {info['aws_endpoint']}  (region {info['region']}, "
+        f"bucket {info['bucket']})",
+        "Press Ctrl-C to stop.",
+    ])

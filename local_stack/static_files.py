@@ -1,0 +1,53 @@
+"""Serves admin_ui/ at /admin/ in front of Chalice's local handler.
+
+Chalice's local router cannot serve nested static paths (they answer 403),
+so GETs under /admin/ are answered from the folder before reaching it.
+"""
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+from chalice.local import ChaliceRequestHandler
+
+ADMIN_PREFIX = "/admin"
+
+
+def make_handler(root: Path) -> type[ChaliceRequestHandler]:
+    root = root.resolve()
+
+    class StaticThenChalice(ChaliceRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - BaseHTTPRequestHandler's naming
+            path = self.path.split("?", 1)[0]
+            if path == ADMIN_PREFIX:
+                self._redirect(ADMIN_PREFIX + "/")
+            elif path.startswith(ADMIN_PREFIX + "/"):
+                self._serve(path[len(ADMIN_PREFIX) + 1:] or "index.html")
+            else:
+                super().do_GET()
+
+        def _redirect(self, location: str) -> None:
+            self.send_response(301)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def _serve(self, relative: str) -> None:
+            target = (root / relative).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if root not in target.parents or not target.is_file():
+                body = b"not found"
+                self.send_response(404)
+                self.send_header("Content-Type", "text/plain")
+            else:
+                body = target.read_bytes()
+                self.send_response(200)
+                kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+                self.send_header("Content-Type", kind)
+                self.send_header("Cache-Control", "no-cache")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return StaticThenChalice
