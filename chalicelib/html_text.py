@@ -9,6 +9,7 @@ import re
 from html.parser import HTMLParser
 
 _SKIPPED = {"style", "script", "head", "title"}
+_VOID = {"br", "hr", "img", "meta", "link", "input", "wbr", "col", "source"}
 _BLOCKS = {"p", "div", "br", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
            "ul", "ol", "li", "hr", "section", "header", "footer", "blockquote"}
 
@@ -19,8 +20,14 @@ class _TextExtractor(HTMLParser):
         self.chunks: list[str] = []
         self.skip_depth = 0
         self.links: list[tuple[str, int]] = []
+        self.hidden: list[str] = []  # open tags of a display:none subtree (preheaders)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        style = (dict(attrs).get("style") or "").replace(" ", "").lower()
+        if self.hidden or "display:none" in style:
+            if tag not in _VOID:
+                self.hidden.append(tag)
+            return
         if tag in _SKIPPED:
             self.skip_depth += 1
         elif tag in _BLOCKS:
@@ -33,6 +40,11 @@ class _TextExtractor(HTMLParser):
             self.links.append((dict(attrs).get("href") or "", len(self.chunks)))
 
     def handle_endtag(self, tag: str) -> None:
+        if self.hidden:
+            if tag in self.hidden:
+                while self.hidden.pop() != tag:
+                    pass
+            return
         if tag in _SKIPPED:
             self.skip_depth = max(0, self.skip_depth - 1)
         elif tag in _BLOCKS:
@@ -44,7 +56,7 @@ class _TextExtractor(HTMLParser):
                 self.chunks.append(f" ({href})" if label else href)
 
     def handle_data(self, data: str) -> None:
-        if not self.skip_depth:
+        if not self.skip_depth and not self.hidden:
             self.chunks.append(re.sub(r"\s+", " ", data))
 
 

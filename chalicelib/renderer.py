@@ -160,12 +160,12 @@ class CompiledTemplate:
         secrets = redaction.secret_values(context, self.secret_names)
         with redaction.guarding(secrets), time_limit(self.limits.timeout_s):
             subject = self._render_part("subject", chosen, context)
-            html = self._render_part("html", chosen, context)
+            html = _inline_css(self._render_part("html", chosen, context))
             text_key = _source_key("text", chosen)
             text = (self._render_key(text_key, context) if text_key in self.compiled
                     else html_to_text(html))
         subject = " ".join(subject.split())[:_SUBJECT_MAX]
-        return RenderedMail(subject=subject, html=_inline_css(html), text=text, locale=chosen)
+        return RenderedMail(subject=subject, html=html, text=text, locale=chosen)
 
     def _render_part(self, part: str, locale: str, context: dict[str, Any]) -> str:
         key = _source_key(part, locale)

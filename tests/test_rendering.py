@@ -38,6 +38,8 @@ def test_text_is_derived_from_html_with_links_kept():
     text = compiled(html=html).render({"name": "tok"}).text
     assert text == "Sign in\n\nUse this link (https://x.example/m?t=tok).\n\n- one\n\n- two\n"
     assert html_to_text("<p>a &amp; b</p>") == "a & b\n"
+    hidden = '<div style="display: none">preheader<span>x</span></div><p>shown<br>line</p>'
+    assert html_to_text(hidden) == "shown\nline\n"
 
 
 def test_css_is_inlined_and_media_queries_kept():
