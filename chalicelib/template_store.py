@@ -57,26 +57,24 @@ class TemplateStore:
 
     def head(self, name: str, version_id: str | None = None) -> VersionInfo:
         """Metadata of the latest (or one) version; NotFound if deleted or never saved."""
-        args = {"Bucket": self.bucket, "Key": _key(name)}
-        if version_id:
-            args["VersionId"] = version_id
-        try:
-            response = self.s3.head_object(**args)
-        except ClientError as exc:
-            raise self._not_found(exc, name, version_id) from None
+        response = self._object(self.s3.head_object, name, version_id)
         return self._info(response, response.get("VersionId", version_id or ""))
 
     def get(self, name: str, version_id: str | None = None) -> tuple[TemplateDoc, VersionInfo]:
+        response = self._object(self.s3.get_object, name, version_id)
+        body = json.loads(response["Body"].read())
+        body.pop("name", None)
+        return parse_template(name, body), self._info(response, response.get("VersionId", ""))
+
+    def _object(self, operation: Any, name: str, version_id: str | None) -> dict[str, Any]:
+        """HEAD or GET one version (the latest when None), missing ones as NotFound."""
         args = {"Bucket": self.bucket, "Key": _key(name)}
         if version_id:
             args["VersionId"] = version_id
         try:
-            response = self.s3.get_object(**args)
+            return operation(**args)
         except ClientError as exc:
             raise self._not_found(exc, name, version_id) from None
-        body = json.loads(response["Body"].read())
-        body.pop("name", None)
-        return parse_template(name, body), self._info(response, response.get("VersionId", ""))
 
     def put(self, doc: TemplateDoc, author: str, base_version: str | None = None) -> str:
         """Write a new version; with `base_version`, refuse (409) if another save landed."""
