@@ -97,6 +97,7 @@ class LocalStack:
         from chalice.local import LocalChalice, LocalDevServer
 
         import app as herald
+        from local_stack.feedback_relay import FeedbackRelay
         from local_stack.local_routes import make_blueprint
         from local_stack.mailbox import Mailbox
         from local_stack.poller import QueuePoller
@@ -112,7 +113,10 @@ class LocalStack:
         poller = QueuePoller(boto3.client("sqs", region_name=settings.region),
                              settings.send_queue_url, herald.consume_send_queue,
                              settings.region)
-        for thread in (mailbox, poller):
+        relay = FeedbackRelay(herald.handle_ses_feedback, settings.ses_configuration_set,
+                              settings.region)
+        mailbox.listeners.append(relay.on_mail)
+        for thread in (mailbox, poller, relay):
             thread.start()
             self.started.append(thread)
         return server
