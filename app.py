@@ -5,7 +5,7 @@ the one middleware below.
 """
 from chalice import Chalice
 
-from chalicelib import logs
+from chalicelib import auth, logs, paging, suppression_api
 from chalicelib.errors import HeraldError, NotFound
 from chalicelib.http import (
     author_of,
@@ -17,10 +17,12 @@ from chalicelib.http import (
     query,
 )
 from chalicelib.message_log import public_view
-from chalicelib.settings import send_queue_name
+from chalicelib.settings import feedback_topic_name, send_queue_name
 from chalicelib.wiring import services
 
 app = Chalice(app_name="herald")
+# Admin routes: Cognito sign-in, CORS for the admin UI only; groups checked in each route.
+STAFF_ROUTE = {"authorizer": auth.staff_authorizer(), "cors": auth.staff_cors()}
 
 
 @app.middleware("http")
@@ -40,56 +42,65 @@ def health():
     return {"status": "ok"}
 
 
-@app.route("/templates")
+@app.route("/templates", **STAFF_ROUTE)
 def list_templates():
+    auth.require(app.current_request, *auth.STAFF)
     return {"templates": services().templates.list()}
 
 
-@app.route("/templates/{name}", methods=["PUT"])
+@app.route("/templates/{name}", methods=["PUT"], **STAFF_ROUTE)
 def save_template(name):
+    auth.require(app.current_request, auth.EDITORS)
     request = app.current_request
     return services().templates.save(name, json_body(request), author_of(request))
 
 
-@app.route("/templates/{name}", methods=["GET"])
+@app.route("/templates/{name}", methods=["GET"], **STAFF_ROUTE)
 def get_template(name):
+    auth.require(app.current_request, *auth.STAFF)
     return services().templates.get(name, query(app.current_request, "version"))
 
 
-@app.route("/templates/{name}", methods=["DELETE"])
+@app.route("/templates/{name}", methods=["DELETE"], **STAFF_ROUTE)
 def delete_template(name):
+    auth.require(app.current_request, auth.EDITORS)
     services().templates.delete(name)
     return no_content()
 
 
-@app.route("/templates/{name}/versions")
+@app.route("/templates/{name}/versions", **STAFF_ROUTE)
 def template_versions(name):
+    auth.require(app.current_request, *auth.STAFF)
     return {"versions": services().templates.versions(name)}
 
 
-@app.route("/templates/{name}/diff")
+@app.route("/templates/{name}/diff", **STAFF_ROUTE)
 def template_diff(name):
+    auth.require(app.current_request, *auth.STAFF)
     request = app.current_request
     return {"diff": services().templates.diff(name, query(request, "from"), query(request, "to"))}
 
 
-@app.route("/templates/{name}/rollback", methods=["POST"])
+@app.route("/templates/{name}/rollback", methods=["POST"], **STAFF_ROUTE)
 def rollback_template(name):
+    auth.require(app.current_request, auth.EDITORS)
     request = app.current_request
     return services().templates.rollback(name, json_body(request), author_of(request))
 
 
-@app.route("/templates/{name}/preview", methods=["POST"])
+@app.route("/templates/{name}/preview", methods=["POST"], **STAFF_ROUTE)
 def preview_template(name):
+    auth.require(app.current_request, *auth.STAFF)
     return services().templates.preview_saved(name, json_body(app.current_request, optional=True))
 
 
-@app.route("/preview", methods=["POST"])
+@app.route("/preview", methods=["POST"], **STAFF_ROUTE)
 def preview_draft():
+    auth.require(app.current_request, *auth.STAFF)
     return services().templates.preview_draft(json_body(app.current_request))
 
 
-@app.route("/emails", methods=["POST"])
+@app.route("/emails", methods=["POST"], authorizer=auth.SERVICE_AUTHORIZER)
 def send_email():
     request = app.current_request
     accepted = services().producer.accept(request.raw_body or b"",
@@ -97,7 +108,7 @@ def send_email():
     return json_response(accepted, status=202)
 
 
-@app.route("/emails/{message_id}")
+@app.route("/emails/{message_id}", authorizer=auth.SERVICE_AUTHORIZER)
 def get_email(message_id):
     entry = services().message_log.get(message_id)
     if entry is None:
@@ -105,6 +116,60 @@ def get_email(message_id):
     return public_view(entry)
 
 
+@app.route("/suppressions", **STAFF_ROUTE)
+def list_suppressions():
+    auth.require(app.current_request, *auth.STAFF)
+    request = app.current_request
+    return suppression_api.list_page(services().suppressions, query(request, "limit"),
+                                     query(request, "cursor"))
+
+
+@app.route("/suppressions/{email}", methods=["PUT"], **STAFF_ROUTE)
+def suppress(email):
+    auth.require(app.current_request, auth.OPERATORS)
+    request = app.current_request
+    return suppression_api.add(services().suppressions, email,
+                               json_body(request, optional=True), author_of(request))
+
+
+@app.route("/suppressions/{email}", methods=["DELETE"], **STAFF_ROUTE)
+def unsuppress(email):
+    auth.require(app.current_request, auth.OPERATORS)
+    suppression_api.remove(services().suppressions, email)
+    return no_content()
+
+
+@app.route("/queues", **STAFF_ROUTE)
+def queue_counts():
+    auth.require(app.current_request, *auth.STAFF)
+    return services().queue_admin.counts()
+
+
+@app.route("/dlq/messages", **STAFF_ROUTE)
+def peek_dlq():
+    auth.require(app.current_request, *auth.STAFF)
+    limit = paging.limit(query(app.current_request, "limit"), default=10, maximum=100)
+    return {"messages": services().queue_admin.peek(limit)}
+
+
+@app.route("/dlq/messages/{message_id}", methods=["DELETE"], **STAFF_ROUTE)
+def discard_dlq_message(message_id):
+    auth.require(app.current_request, auth.OPERATORS)
+    services().queue_admin.discard(message_id)
+    return no_content()
+
+
+@app.route("/dlq/redrive", methods=["POST"], **STAFF_ROUTE)
+def redrive_dlq():
+    auth.require(app.current_request, auth.OPERATORS)
+    return services().queue_admin.redrive()
+
+
 @app.on_sqs_message(queue=send_queue_name(), batch_size=10)
 def consume_send_queue(event):
     return services().consumer.handle(event.to_dict()["Records"])
+
+
+@app.on_sns_message(topic=feedback_topic_name())
+def handle_ses_feedback(event):
+    return services().feedback.handle(event.to_dict()["Records"])

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from chalicelib import dynamo, logs, redaction
+from chalicelib import dynamo, logs, metrics, redaction
 from chalicelib.addresses import parse_address
 from chalicelib.errors import HeraldError, RenderError
 from chalicelib.mail_transport import SendFailed, SesTransport, build_mime
@@ -55,6 +55,7 @@ class _Job:
     sender: str
     to: str
     secrets: tuple[str, ...]
+    enqueued_at_ms: int | None
 
 
 class Consumer:
@@ -112,6 +113,7 @@ class Consumer:
         receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
         delay = min(self.settings.retry_max_s, self.settings.retry_base_s * 2 ** (receives - 1))
         logs.warning("record will be retried", sqs_message_id=record["messageId"],
+                     message_id=_message_id_of(record),
                      receive_count=receives, retry_in_s=delay,
                      reason=redaction.scrub(f"{type(exc).__name__}: {exc}"))
         try:
@@ -130,6 +132,7 @@ class Consumer:
                 if self.log.record(message_id, EXPIRED, only_if=(QUEUED,),
                                    detail="not delivered before expires_at"):
                     logs.info("message expired", message_id=message_id)
+                    metrics.count("Expired", message_id=message_id)
                 return None
             address = parse_address(message["to"])
             if not self._claim(message_id, address):
@@ -142,13 +145,16 @@ class Consumer:
                 self.log.record(message_id, FAILED, detail=redaction.scrub(exc.message))
                 logs.warning("render failed; not retried", message_id=message_id,
                              reason=redaction.scrub(exc.message))
+                metrics.count("Failed", "RenderErrors", message_id=message_id,
+                              template=message["template"])
                 return None
             except Exception:
                 self.log.record(message_id, QUEUED, detail="template unavailable; will retry")
                 raise
             sender = compiled.doc.sender or self.settings.default_sender
             raw = build_mime(mail, address.email, sender, compiled.doc.reply_to, message_id)
-            return _Job(record["messageId"], message_id, raw, sender, address.email, secrets)
+            return _Job(record["messageId"], message_id, raw, sender, address.email, secrets,
+                        message.get("enqueued_at"))
 
     def _parse(self, record: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -171,8 +177,9 @@ class Consumer:
             if not codes:
                 raise
         if codes[0] == "ConditionalCheckFailed":
-            self.log.record(message_id, SUPPRESSED, only_if=(QUEUED, SENDING),
-                            detail="recipient is on the suppression list")
+            if self.log.record(message_id, SUPPRESSED, only_if=(QUEUED, SENDING),
+                               detail="recipient is on the suppression list"):
+                metrics.count("Suppressed", message_id=message_id)
             return False
         entry = self.log.get(message_id)
         if entry is None:
@@ -193,6 +200,7 @@ class Consumer:
                     self.log.record(job.message_id, FAILED, detail=exc.reason)
                     logs.warning("send rejected; not retried", message_id=job.message_id,
                                  reason=exc.reason)
+                    metrics.count("Failed", message_id=job.message_id)
                     return
                 self.log.record(job.message_id, QUEUED, detail=f"{exc.reason}; will retry")
                 raise
@@ -203,3 +211,17 @@ class Consumer:
                 logs.error("sent but not recorded", exc_info=True, message_id=job.message_id,
                            ses_message_id=ses_id)
             logs.info("email sent", message_id=job.message_id, ses_message_id=ses_id)
+            sent = {"Sent": (1, metrics.COUNT)}
+            if job.enqueued_at_ms:
+                latency_ms = max(0, round(self.clock() * 1000) - job.enqueued_at_ms)
+                sent["EnqueueToSendLatency"] = (latency_ms, metrics.MILLISECONDS)
+            metrics.put(sent, message_id=job.message_id)
+
+
+def _message_id_of(record: dict[str, Any]) -> str | None:
+    """The Herald message id of a record, when its body is readable (for the logs)."""
+    try:
+        message = json.loads(record["body"])
+    except ValueError:
+        return None
+    return message.get("message_id") if isinstance(message, dict) else None

@@ -41,6 +41,13 @@ class BadRequest(HeraldError):
     code = "bad_request"
 
 
+class Forbidden(HeraldError):
+    """Authenticated, but not in a group allowed to do this."""
+
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(HeraldError):
     status = 404
     code = "not_found"

@@ -5,15 +5,20 @@ the last line of defence after redaction at the source.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import logging
 import sys
 import time
-from typing import Any
+from typing import Any, Iterator
 
 from chalicelib import redaction
 
 _LOGGER_NAME = "herald-events"  # not "herald": Chalice owns the logger named after the app
+
+_bound: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar(
+    "herald_log_fields", default={})  # noqa: B039 - never mutated, only replaced
 
 
 class JsonFormatter(logging.Formatter):
@@ -25,6 +30,7 @@ class JsonFormatter(logging.Formatter):
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)),
             "event": record.getMessage(),
         }
+        entry.update(_bound.get())
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
@@ -50,6 +56,16 @@ def _logger() -> logging.Logger:
         logger.setLevel(logging.INFO)
         logger.propagate = False
     return logger
+
+
+@contextlib.contextmanager
+def bind(**fields: Any) -> Iterator[None]:
+    """Within this block every line carries `fields` too (e.g. the message id)."""
+    token = _bound.set({**_bound.get(), **fields})
+    try:
+        yield
+    finally:
+        _bound.reset(token)
 
 
 def info(event: str, **fields: Any) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import dynamo, logs, redaction
+from chalicelib import dynamo, logs, metrics, redaction
 from chalicelib.addresses import Address, parse_address
 from chalicelib.errors import (
     BadRequest,
@@ -179,6 +179,7 @@ class Producer:
             if key and failed and failed[0] is ops[0]:
                 return self._replay(key, body_hash, message)
             if any("ConditionCheck" in op for op in failed):
+                metrics.count("Suppressed", template=request.template)  # refused: no message
                 raise Unprocessable("the recipient is on the suppression list", field="to",
                                     code="suppressed") from None
             if limited and any("Update" in op for op in failed):
@@ -215,6 +216,7 @@ class Producer:
         except (ClientError, BotoCoreError):
             logs.error("enqueue failed", exc_info=True, message_id=message["message_id"])
             self.log.record(message["message_id"], FAILED, detail="could not enqueue")
+            metrics.count("Failed", message_id=message["message_id"])
             if key:
                 self.idempotency.forget(key)
             raise ServiceUnavailable("the send queue is unavailable; retry the request",

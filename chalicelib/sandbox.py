@@ -101,7 +101,7 @@ def make_environment(sources: dict[str, str]) -> HeraldSandbox:
     """A sandbox whose loader knows only `sources` (parts and layouts of one template)."""
     env = HeraldSandbox(loader=_PartsLoader(sources), autoescape=_autoescape,
                         undefined=StrictUndefined, finalize=_finalize,
-                        auto_reload=False, cache_size=0)
+                        auto_reload=False, cache_size=-1)
     env.globals = {name: env.globals[name] for name in _SAFE_GLOBALS if name in env.globals}
     env.globals["range"] = _BoundedRange
     return env

@@ -41,6 +41,14 @@ class Settings:
     message_log_ttl_days: int = 30
     idempotency_ttl_s: int = 24 * 3600
     local_mode: bool = False
+    # "off" only in the local stack and tests; any other value enforces staff groups
+    auth_mode: str = "cognito"
+    admin_origin: str = ""  # the admin UI's origin, the only one CORS allows
+    cognito_user_pool_arn: str = ""
+    metrics_namespace: str = "Herald"
+    # StartMessageMoveTask for POST /dlq/redrive; off (or local_mode) where SQS lacks it
+    redrive_move_task: bool = True
+    redrive_max_messages: int = 500  # per request, to stay inside the Lambda timeout
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -66,3 +74,8 @@ def get_settings() -> Settings:
 def send_queue_name() -> str:
     """The queue the SQS handler is wired to at deploy time (set by the deploy script)."""
     return os.environ.get("HERALD_SEND_QUEUE_NAME", "herald-dev-send")
+
+
+def feedback_topic_name() -> str:
+    """The SNS topic SES publishes its events to (set by the deploy script)."""
+    return os.environ.get("HERALD_FEEDBACK_TOPIC_NAME", "herald-dev-ses-events")

@@ -89,6 +89,24 @@ class Services:
                         transport, self.queue, self.dynamodb,
                         SendRateLimiter(self.settings.max_send_rate))
 
+    @cached_property
+    def feedback(self) -> Any:
+        from chalicelib.feedback import FeedbackHandler, SesMessageIndex
+
+        return FeedbackHandler(self.message_log,
+                               SesMessageIndex(self.dynamodb, self.settings.message_log_table),
+                               self.suppressions)
+
+    @cached_property
+    def queue_admin(self) -> Any:
+        from chalicelib.queue_admin import QueueAdmin
+
+        return QueueAdmin(self._client("sqs"), self._client("cloudwatch"), self.message_log,
+                          self.settings.send_queue_url, self.settings.dlq_url,
+                          move_task=(self.settings.redrive_move_task
+                                     and not self.settings.local_mode),
+                          max_move=self.settings.redrive_max_messages)
+
 
 _services: Services | None = None
 

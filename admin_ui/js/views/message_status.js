@@ -1,0 +1,23 @@
+// A message-log entry (GET /emails/{id}): status, recipient, template and events.
+import {h} from "../dom.js";
+import {formatDateTime, shortVersion} from "../format.js";
+import {badge} from "../ui.js";
+
+// Statuses after which nothing more happens to a message.
+export const FINAL_STATUSES = new Set(["delivered", "bounced", "complained", "failed", "suppressed", "expired"]);
+
+export function messageDetails(entry) {
+  const variables = Object.entries(entry.variables ?? {});
+  return h("div", {class: "message-details"},
+    h("dl", {class: "summary"},
+      h("div", {}, h("dt", {}, "Status"), h("dd", {class: "message-status"}, badge(entry.status))),
+      h("div", {}, h("dt", {}, "Message id"), h("dd", {}, h("code", {}, entry.message_id))),
+      h("div", {}, h("dt", {}, "To"), h("dd", {}, entry.to)),
+      h("div", {}, h("dt", {}, "Template"), h("dd", {}, entry.template, " ",
+        h("code", {title: entry.template_version}, shortVersion(entry.template_version)))),
+      variables.length > 0 && h("div", {}, h("dt", {}, "Variables"), h("dd", {},
+        variables.map(([name, value]) => h("span", {class: "chip"}, `${name}: ${JSON.stringify(value)}`))))),
+    h("ol", {class: "events", "aria-label": "Events"}, (entry.events ?? []).map((event) => h("li", {},
+      badge(event.status), " ", h("time", {datetime: event.at}, formatDateTime(event.at)),
+      event.detail && h("span", {class: "muted"}, ` ${event.detail}`)))));
+}

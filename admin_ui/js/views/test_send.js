@@ -1,0 +1,69 @@
+// Test send of the saved version (POST /emails), then its status as it changes.
+import {api, path} from "../api.js";
+import {field, h} from "../dom.js";
+import {every} from "../poll.js";
+import {errorBox, loading} from "../ui.js";
+import {sampleValues} from "../values.js";
+import {FINAL_STATUSES, messageDetails} from "./message_status.js";
+
+const POLL_MS = 1000;
+const POLL_FOR_MS = 60_000;
+
+export function testSendPanel({name, savedVariables, typedValues, hasUnsavedChanges}) {
+  let poll = null;
+  const address = field("Send to", h("input", {type: "email", autocomplete: "email", required: true}));
+  const button = h("button", {type: "submit"}, "Send test");
+  const result = h("div", {class: "send-result", "aria-live": "polite"});
+
+  function follow(messageId) {
+    const until = Date.now() + POLL_FOR_MS;
+    const details = h("div");
+    const note = h("p", {class: "muted small"}, "Following its status…");
+    let shown = null;
+    result.append(details, note);
+    const follower = every(POLL_MS, async () => {
+      try {
+        const entry = await api.get(path`/emails/${messageId}`);
+        if (JSON.stringify(entry) !== shown) {  // redraw (and announce) only what changed
+          shown = JSON.stringify(entry);
+          details.replaceChildren(messageDetails(entry));
+        }
+        if (FINAL_STATUSES.has(entry.status) || Date.now() > until) {
+          note.textContent = FINAL_STATUSES.has(entry.status) ? "" : "Stopped following after a minute.";
+          follower.stop();
+        }
+      } catch (error) {
+        details.replaceChildren(errorBox("Could not read the status", error));
+      }
+    });
+    poll = follower;
+  }
+
+  async function send(event) {
+    event.preventDefault();
+    poll?.stop();
+    const declared = savedVariables();
+    const typed = Object.entries(typedValues()).filter(([variable]) => variable in declared);
+    const variables = {...sampleValues(declared), ...Object.fromEntries(typed)};
+    button.disabled = true;
+    result.replaceChildren(loading("Sending…"));
+    try {
+      const accepted = await api.post("/emails", {to: address.control.value.trim(), template: name, variables});
+      result.replaceChildren(h("p", {}, `Accepted: message ${accepted.message_id}.`,
+        hasUnsavedChanges() ? " It uses the saved version, not your unsaved changes." : ""));
+      follow(accepted.message_id);
+    } catch (error) {
+      result.replaceChildren(errorBox("Not sent", error));
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  const element = h("section", {class: "panel", "aria-labelledby": "test-send-title"},
+    h("h2", {id: "test-send-title"}, "Send a test"),
+    h("p", {class: "hint"}, "Sends the saved version with the sample values (or those typed in the preview)."),
+    h("form", {class: "inline-form", onsubmit: send}, address.element, button),
+    result);
+
+  return {element, stop: () => poll?.stop()};
+}

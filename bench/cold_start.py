@@ -1,0 +1,56 @@
+"""Figure 1: cold start. A fresh Python process imports the app and serves its
+first POST /emails against the emulation; Herald's time is divided by the
+time of bench/baseline_app.py (one route, one sqs.send_message), the two
+interleaved in the same run, median of several runs each."""
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+
+from bench.cold_start_child import DONE
+from bench.emulator import PROJECT, Emulator
+from bench.report import Figure
+from bench.sizes import Sizes
+
+APPS = ("herald", "baseline")
+TARGET_RATIO = 1.3
+
+
+def _cold_start(app: str, index: int, env: dict[str, str]) -> float:
+    """Seconds from spawning the process to its first answer (202 required)."""
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "bench.cold_start_child", app, str(index)],
+                             cwd=PROJECT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+    assert child.stdout is not None
+    for line in child.stdout:  # Herald logs to stdout too: wait for the marker
+        if line.startswith(DONE):
+            elapsed = time.perf_counter() - started
+            break
+    else:
+        raise RuntimeError(f"{app} cold start printed no answer (exit {child.wait()})")
+    child.stdout.close()
+    child.wait(timeout=30)
+    status = line.split()[1]
+    if status != "202":
+        raise RuntimeError(f"{app}'s first POST /emails answered {status}")
+    return elapsed
+
+
+def run(emulator: Emulator, sizes: Sizes) -> list[Figure]:
+    emulator.fresh()
+    env = emulator.child_env()
+    timings: dict[str, list[float]] = {app: [] for app in APPS}
+    for run_index in range(sizes.cold_start_runs + 1):  # the first round only warms caches
+        for app in APPS:
+            elapsed = _cold_start(app, run_index, env)
+            if run_index:
+                timings[app].append(elapsed)
+    herald, baseline = (statistics.median(timings[app]) for app in APPS)
+    ratio = herald / baseline
+    return [Figure(f"cold start to first POST /emails / baseline app "
+                   f"(median of {sizes.cold_start_runs})",
+                   f"{ratio:.2f}x ({herald * 1000:.0f} ms vs {baseline * 1000:.0f} ms)",
+                   f"<= {TARGET_RATIO}x", ratio <= TARGET_RATIO)]

@@ -1,0 +1,122 @@
+"""Figure 6 (and issue 4's start-up time): the local stack as `make run` starts
+it, in a subprocess over HTTP: time to /health, mails accepted -> sent per
+second end to end, and the stack's peak RSS."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, Callable
+
+import requests
+
+from bench.emulator import PROJECT, Emulator, free_port
+from bench.events import send_body
+from bench.report import Figure
+from bench.sizes import Sizes
+
+START_TIMEOUT_S = 60
+CLIENTS = 4  # services calling POST /emails at once
+
+
+def _until(predicate: Callable[[], Any], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+class LocalStack:
+    """`python -m local_stack` on a free port, with the environment a developer has."""
+
+    def __init__(self, extra_env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HERALD_", "AWS_"))}
+        started = time.monotonic()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "local_stack"], cwd=PROJECT,
+            env={**env, **extra_env, "PORT": str(self.port)},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _until(self._healthy, START_TIMEOUT_S, "the local stack's /health")
+        self.start_s = time.monotonic() - started
+
+    def _healthy(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError("the local stack exited while starting")
+        try:
+            return requests.get(f"{self.base}/health", timeout=1).ok
+        except requests.RequestException:
+            return False
+
+    def peak_rss_mb(self) -> float:
+        with open(f"/proc/{self.process.pid}/status") as status:
+            line = next(line for line in status if line.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=30)
+
+
+def _queue_drained(stack: LocalStack) -> Callable[[], bool]:
+    import boto3
+
+    info = requests.get(f"{stack.base}/_local/info", timeout=5).json()
+    sqs = boto3.session.Session().client(
+        "sqs", endpoint_url=info["aws_endpoint"], region_name=info["region"],
+        aws_access_key_id="local", aws_secret_access_key="local")
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+
+    def drained() -> bool:
+        counts = sqs.get_queue_attributes(QueueUrl=info["queue_url"], AttributeNames=names)
+        return not any(int(v) for v in counts["Attributes"].values())
+
+    return drained
+
+
+def _post(base: str, index: int) -> str:
+    answer = requests.post(f"{base}/emails", data=send_body(index),
+                           headers={"Content-Type": "application/json"}, timeout=30)
+    answer.raise_for_status()
+    return answer.json()["message_id"]
+
+
+def _was_sent(base: str, message_id: str) -> bool:
+    """Sent, whatever came after (the local SES reports delivery moments later)."""
+    entry = requests.get(f"{base}/emails/{message_id}", timeout=30).json()
+    return any(event["status"] == "sent" for event in entry["events"])
+
+
+def run(emulator: Emulator, sizes: Sizes) -> list[Figure]:
+    # The send rate is not under test here (figure 5 is): let the stack send flat out.
+    extra_env = {"HERALD_MAX_SEND_RATE": "1000"}
+    for _ in range(sizes.local_starts - 1):
+        LocalStack(extra_env).stop()
+    stack = LocalStack(extra_env)
+    try:
+        drained = _queue_drained(stack)
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+            ids = list(pool.map(partial(_post, stack.base), range(sizes.local_mails)))
+        accepted_s = time.monotonic() - started
+        _until(drained, 600, "the consumer to drain the queue")
+        elapsed = time.monotonic() - started
+        sent = sum(1 for message_id in ids if _was_sent(stack.base, message_id))
+        peak_mb = stack.peak_rss_mb()
+    finally:
+        stack.stop()
+    return [
+        Figure("local stack: start to /health answering"
+               + (" (second start)" if sizes.local_starts > 1 else ""),
+               f"{stack.start_s:.1f} s"),
+        Figure(f"local stack end to end: {sizes.local_mails} mails accepted -> sent",
+               f"{sent / elapsed:.0f} mails/s ({sent} sent in {elapsed:.1f} s; accepting "
+               f"{len(ids) / accepted_s:.0f}/s from {CLIENTS} clients); peak RSS {peak_mb:.0f} MB",
+               f"all {sizes.local_mails} sent", sent == sizes.local_mails),
+    ]

@@ -1,0 +1,250 @@
+"""Operator tools for the send queue and its DLQ: counts, peek, redrive, discard.
+
+None of them may lose a mail or leak a secret: a peek hides what it read
+only for the length of the request, a redrive deletes a message from the DLQ
+only after the queue accepted its copy, and views redact secret variables
+(the SQS body carries them in clear, for the consumer).
+"""
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any, Callable
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib import logs, redaction
+from chalicelib.errors import NotFound, ServiceUnavailable
+from chalicelib.message_log import FAILED, QUEUED, SENDING, MessageLog, iso_now
+
+_SQS_BATCH = 10
+_PEEK_VISIBILITY_S = 10  # hidden at most this long if the release after a peek fails
+_MOVE_VISIBILITY_S = 60  # long enough to copy and delete one batch
+_PREVIEW_CHARS = 200
+_COUNT_ATTRIBUTES = {"visible": "ApproximateNumberOfMessages",
+                     "in_flight": "ApproximateNumberOfMessagesNotVisible",
+                     "delayed": "ApproximateNumberOfMessagesDelayed"}
+_VIEW_FIELDS = ("message_id", "to", "template", "locale")
+
+
+def _iso_ms(epoch_ms: Any) -> str | None:
+    return iso_now(int(epoch_ms) / 1000) if epoch_ms else None
+
+
+def _preview(body: str) -> str:
+    """The start of an unreadable body, cut before its variables (they may be secret)."""
+    cut = body.find("variables")
+    text = body if cut < 0 else body[:cut] + "[variables withheld]"
+    return text if len(text) <= _PREVIEW_CHARS else text[:_PREVIEW_CHARS] + "..."
+
+
+def dlq_view(message: dict[str, Any]) -> dict[str, Any]:
+    """What an operator sees of one DLQ message: the send, secrets redacted."""
+    attributes = message.get("Attributes", {})
+    view: dict[str, Any] = {"id": message["MessageId"],
+                            "sent_at": _iso_ms(attributes.get("SentTimestamp")),
+                            "receive_count": int(attributes.get("ApproximateReceiveCount", 0))}
+    try:
+        body = json.loads(message["Body"])
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("variables"), dict):
+        return {**view, "error": "body is not a Herald send message",
+                "raw": _preview(message["Body"])}
+    secret = body.get("secret")
+    variables = body["variables"]
+    names = secret if isinstance(secret, list) else list(variables)  # unknown: hide all
+    view.update({key: body.get(key) for key in _VIEW_FIELDS})
+    view.update({"template_version": body.get("version"),
+                 "variables": redaction.redact_variables(variables, names),
+                 "enqueued_at": _iso_ms(body.get("enqueued_at")),
+                 "expires_at": iso_now(body["expires_at"]) if body.get("expires_at") else None})
+    return view
+
+
+class QueueAdmin:
+    def __init__(self, sqs: Any, cloudwatch: Any, log: MessageLog, queue_url: str,
+                 dlq_url: str, move_task: bool, max_move: int,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.sqs = sqs
+        self.cloudwatch = cloudwatch
+        self.log = log
+        self.queue_url = queue_url
+        self.dlq_url = dlq_url
+        self.move_task = move_task
+        self.max_move = max_move
+        self.clock = clock
+
+    # -- counts ---------------------------------------------------------------
+
+    def counts(self) -> dict[str, Any]:
+        """GET /queues: counts and oldest-message age (seconds) of queue and DLQ.
+
+        The queue's age comes from CloudWatch (ApproximateAgeOfOldestMessage,
+        one-minute resolution): sampling it would count as a receive and push
+        mail towards the DLQ. The DLQ has no redrive policy, so its age is
+        sampled (up to 10 messages read without hiding them).
+        """
+        queue = self._counts(self.queue_url)
+        dlq = self._counts(self.dlq_url)
+        queue["oldest_age_s"] = self._cloudwatch_age() if any(queue.values()) else 0
+        dlq["oldest_age_s"] = self._sampled_age() if any(dlq.values()) else 0
+        return {"queue": queue, "dlq": dlq}
+
+    def _counts(self, url: str) -> dict[str, Any]:
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=list(_COUNT_ATTRIBUTES.values()))["Attributes"]
+        return {name: int(attributes.get(attribute, 0))
+                for name, attribute in _COUNT_ATTRIBUTES.items()}
+
+    def _cloudwatch_age(self) -> int | None:
+        now = datetime.now(UTC)
+        try:
+            points = self.cloudwatch.get_metric_statistics(
+                Namespace="AWS/SQS", MetricName="ApproximateAgeOfOldestMessage",
+                Dimensions=[{"Name": "QueueName",
+                             "Value": self.queue_url.rstrip("/").rsplit("/", 1)[-1]}],
+                StartTime=now - timedelta(minutes=10), EndTime=now, Period=60,
+                Statistics=["Maximum"])["Datapoints"]
+        except (ClientError, BotoCoreError):
+            logs.warning("queue age unavailable from CloudWatch", exc_info=True)
+            return None
+        latest = max(points, key=lambda point: point["Timestamp"], default=None)
+        return int(latest["Maximum"]) if latest else None
+
+    def _sampled_age(self) -> int | None:
+        sample = self._receive(_SQS_BATCH, visibility_s=0)
+        sent = [int(m["Attributes"]["SentTimestamp"]) for m in sample
+                if "SentTimestamp" in m.get("Attributes", {})]
+        return max(0, int(self.clock() - min(sent) / 1000)) if sent else None
+
+    # -- DLQ ------------------------------------------------------------------
+
+    def peek(self, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` DLQ messages, oldest first, redacted; visible again on return."""
+        messages = self._collect(limit)
+        try:
+            return sorted((dlq_view(message) for message in messages),
+                          key=lambda view: view["sent_at"] or "")
+        finally:
+            self._release(messages)
+
+    def discard(self, sqs_message_id: str) -> None:
+        """Delete one DLQ message; its mail is recorded `failed` (an operator gave up on it)."""
+        messages = self._collect(self.max_move, stop_at=sqs_message_id)
+        found = next((m for m in messages if m["MessageId"] == sqs_message_id), None)
+        self._release([m for m in messages if m is not found])
+        if found is None:
+            raise NotFound(f"no DLQ message {sqs_message_id!r} (searched {len(messages)})",
+                           field="id")
+        self.sqs.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=found["ReceiptHandle"])
+        message_id = dlq_view(found).get("message_id")
+        if isinstance(message_id, str):
+            with logs.bind(message_id=message_id):
+                self.log.record(message_id, FAILED, only_if=(QUEUED, SENDING),
+                                detail="removed from the DLQ by an operator")
+                logs.info("DLQ message discarded", sqs_message_id=sqs_message_id)
+
+    def redrive(self) -> dict[str, Any]:
+        """Move the DLQ's messages back to the queue; `moved` says how many.
+
+        With StartMessageMoveTask SQS moves them in the background and
+        `moved` is the DLQ's approximate count when the task started.
+        """
+        if self.move_task:
+            waiting = self._counts(self.dlq_url)["visible"]
+            task = self.sqs.start_message_move_task(SourceArn=self._arn(self.dlq_url),
+                                                    DestinationArn=self._arn(self.queue_url))
+            return {"moved": waiting, "task_handle": task["TaskHandle"]}
+        return {"moved": self._move_by_hand()}
+
+    def _move_by_hand(self) -> int:
+        """Copy then delete, a batch at a time, the messages in the DLQ when it started."""
+        target = min(self.max_move, self._counts(self.dlq_url)["visible"])
+        moved = 0
+        while moved < target:
+            batch = self._receive(min(_SQS_BATCH, target - moved),
+                                  visibility_s=_MOVE_VISIBILITY_S, wait_s=1)
+            if not batch:
+                break
+            try:
+                copied = self._copy_to_queue(batch)
+            except (ClientError, BotoCoreError) as exc:
+                self._release(batch)
+                raise self._interrupted(moved, f"{type(exc).__name__}: {exc}") from None
+            self._release([m for m in batch if m["MessageId"] not in copied])
+            try:
+                self._delete_from_dlq([m for m in batch if m["MessageId"] in copied])
+            except (ClientError, BotoCoreError) as exc:
+                # The copies are in the queue; the DLQ ones come back as harmless duplicates
+                # (the consumer's claim sends a mail once).
+                raise self._interrupted(moved + len(copied),
+                                        f"{type(exc).__name__}: {exc}") from None
+            moved += len(copied)
+            if len(copied) < len(batch):
+                raise self._interrupted(moved, "the queue refused some messages")
+        logs.info("DLQ redriven", moved=moved)
+        return moved
+
+    def _copy_to_queue(self, batch: list[dict[str, Any]]) -> set[str]:
+        """Send copies of `batch` to the queue; returns the ids of those it accepted."""
+        entries = [{"Id": str(index), "MessageBody": message["Body"]}
+                   for index, message in enumerate(batch)]
+        for entry, message in zip(entries, batch, strict=True):
+            if message.get("MessageAttributes"):  # only the fields SendMessage accepts
+                entry["MessageAttributes"] = {
+                    name: {key: value for key, value in attribute.items()
+                           if key in {"DataType", "StringValue", "BinaryValue"}}
+                    for name, attribute in message["MessageAttributes"].items()}
+        response = self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+        return {batch[int(item["Id"])]["MessageId"] for item in response.get("Successful", [])}
+
+    def _delete_from_dlq(self, messages: list[dict[str, Any]]) -> None:
+        for start in range(0, len(messages), _SQS_BATCH):
+            self.sqs.delete_message_batch(QueueUrl=self.dlq_url, Entries=[
+                {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+                for index, message in enumerate(messages[start:start + _SQS_BATCH])])
+
+    @staticmethod
+    def _interrupted(moved: int, reason: str) -> ServiceUnavailable:
+        logs.warning("DLQ redrive interrupted", moved=moved, reason=reason)
+        return ServiceUnavailable(f"redrive interrupted after moving {moved} messages "
+                                  f"({reason}); the others are still in the DLQ: retry",
+                                  code="redrive_interrupted")
+
+    # -- SQS helpers ----------------------------------------------------------
+
+    def _receive(self, count: int, visibility_s: int, wait_s: int = 0) -> list[dict[str, Any]]:
+        return self.sqs.receive_message(
+            QueueUrl=self.dlq_url, MaxNumberOfMessages=count, VisibilityTimeout=visibility_s,
+            WaitTimeSeconds=wait_s, AttributeNames=["All"],
+            MessageAttributeNames=["All"]).get("Messages", [])
+
+    def _collect(self, limit: int, stop_at: str | None = None) -> list[dict[str, Any]]:
+        """Read up to `limit` distinct DLQ messages, hiding them briefly so reads progress."""
+        found: dict[str, dict[str, Any]] = {}
+        while len(found) < limit:
+            batch = self._receive(min(_SQS_BATCH, limit - len(found)), _PEEK_VISIBILITY_S)
+            if not batch:
+                break
+            found.update((m["MessageId"], m) for m in batch)
+            if stop_at in found:
+                break
+        return list(found.values())
+
+    def _release(self, messages: list[dict[str, Any]]) -> None:
+        """Make read messages visible again now (else they are after their visibility)."""
+        for start in range(0, len(messages), _SQS_BATCH):
+            entries = [{"Id": str(index), "ReceiptHandle": message["ReceiptHandle"],
+                        "VisibilityTimeout": 0}
+                       for index, message in enumerate(messages[start:start + _SQS_BATCH])]
+            try:
+                self.sqs.change_message_visibility_batch(QueueUrl=self.dlq_url, Entries=entries)
+            except (ClientError, BotoCoreError):
+                logs.warning("could not release DLQ messages; visible again shortly",
+                             exc_info=True)
+
+    def _arn(self, url: str) -> str:
+        return self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]

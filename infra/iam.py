@@ -1,0 +1,160 @@
+"""The one declaration of what each Lambda function may do, rendered two ways.
+
+Chalice's autogen reads only app.py and knows no sesv2, so it cannot see
+what chalicelib calls. Each function's grants are listed here; resources
+are ARN patterns in `Fn::Sub` syntax, so the package path uses them as they
+are and the `chalice deploy` path fills them from the stage's env vars into
+`.chalice/policy-<stage>-<function>.json`. tests/test_deploy_iam.py checks
+the grants against the boto3 calls the code makes, both ways.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infra import names
+from infra.stage import PROJECT, StageConfig
+
+_ACCOUNT = "arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s"
+TEMPLATE_BUCKET = "arn:${AWS::Partition}:s3:::${TemplateBucket}"
+TEMPLATE_OBJECTS = TEMPLATE_BUCKET + "/templates/*"
+SEND_QUEUE = "${SendQueue.Arn}"
+DEAD_LETTER_QUEUE = "${DeadLetterQueue.Arn}"
+MESSAGE_LOG = "${MessageLogTable.Arn}"
+MESSAGE_LOG_INDEXES = MESSAGE_LOG + "/index/*"
+IDEMPOTENCY = "${IdempotencyTable.Arn}"
+RATE_LIMITS = "${RateLimitTable.Arn}"
+SUPPRESSIONS = "${SuppressionTable.Arn}"
+CONFIGURATION_SET = _ACCOUNT % ("ses", "configuration-set/${SesConfigurationSet}")
+SES_IDENTITIES = _ACCOUNT % ("ses", "identity/*")
+ANY_RESOURCE = "*"  # only for actions that have no resource-level permissions
+
+
+@dataclass(frozen=True)
+class Grant:
+    sid: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    # Needed by the Lambda service on the function's behalf (the SQS event
+    # source mapping polls with the function's role), not called by Herald's code.
+    platform: bool = False
+
+
+POLICIES: dict[str, tuple[Grant, ...]] = {
+    names.API_HANDLER: (
+        Grant("TemplateObjects", ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject",
+                                  "s3:PutObjectTagging", "s3:DeleteObject"),
+              (TEMPLATE_OBJECTS,)),
+        Grant("TemplateListing", ("s3:ListBucket", "s3:ListBucketVersions"), (TEMPLATE_BUCKET,)),
+        Grant("Enqueue", ("sqs:SendMessage",), (SEND_QUEUE,)),
+        Grant("QueueCounts", ("sqs:GetQueueAttributes",), (SEND_QUEUE, DEAD_LETTER_QUEUE)),
+        # StartMessageMoveTask also needs receive/delete/attributes on the DLQ
+        # and SendMessage on the send queue, all granted here anyway.
+        Grant("DeadLetterOps", ("sqs:ReceiveMessage", "sqs:DeleteMessage",
+                                "sqs:ChangeMessageVisibility", "sqs:StartMessageMoveTask"),
+              (DEAD_LETTER_QUEUE,)),
+        Grant("QueueAgeMetric", ("cloudwatch:GetMetricStatistics",), (ANY_RESOURCE,)),
+        Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+              (MESSAGE_LOG,)),
+        Grant("Idempotency", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"),
+              (IDEMPOTENCY,)),
+        Grant("RateLimits", ("dynamodb:UpdateItem",), (RATE_LIMITS,)),
+        Grant("Suppressions", ("dynamodb:ConditionCheckItem", "dynamodb:PutItem",
+                               "dynamodb:DeleteItem", "dynamodb:Scan"), (SUPPRESSIONS,)),
+    ),
+    "consume_send_queue": (
+        Grant("PollSendQueue", ("sqs:ReceiveMessage", "sqs:DeleteMessage",
+                                "sqs:GetQueueAttributes"), (SEND_QUEUE,), platform=True),
+        Grant("AcknowledgeAndBackOff", ("sqs:DeleteMessage", "sqs:ChangeMessageVisibility"),
+              (SEND_QUEUE,)),
+        Grant("ReadTemplates", ("s3:GetObject", "s3:GetObjectVersion"), (TEMPLATE_OBJECTS,)),
+        # SES checks every resource of a send: the identity and, since Herald
+        # always names it, the configuration set; no other set is allowed.
+        Grant("SendMail", ("ses:SendEmail",), (SES_IDENTITIES, CONFIGURATION_SET)),
+        Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (MESSAGE_LOG,)),
+        Grant("Suppressions", ("dynamodb:ConditionCheckItem",), (SUPPRESSIONS,)),
+    ),
+    "handle_ses_feedback": (
+        Grant("FindMessage", ("dynamodb:Query",), (MESSAGE_LOG_INDEXES,)),
+        Grant("MessageLog", ("dynamodb:UpdateItem",), (MESSAGE_LOG,)),
+        Grant("Suppressions", ("dynamodb:PutItem",), (SUPPRESSIONS,)),
+    ),
+}
+
+_PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
+
+
+def functions_granted(prefix: str) -> list[str]:
+    """The functions with any action of a service (`s3:`), for resource policies."""
+    return [function for function, grants in POLICIES.items()
+            if any(action.startswith(prefix) for grant in grants for action in grant.actions)]
+
+
+def _log_grant(stage: StageConfig, function: str) -> Grant:
+    group = "/aws/lambda/" + names.function_name(stage.prefix, function)
+    return Grant("OwnLogs", ("logs:CreateLogStream", "logs:PutLogEvents"),
+                 (_ACCOUNT % ("logs", f"log-group:{group}:*"),))
+
+
+def _document(stage: StageConfig, function: str, render: Any) -> dict[str, Any]:
+    grants = (_log_grant(stage, function), *POLICIES[function])
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": grant.sid, "Effect": "Allow", "Action": sorted(set(grant.actions)),
+         "Resource": [render(resource) for resource in grant.resources]}
+        for grant in grants]}
+
+
+def cfn_policy(stage: StageConfig, function: str) -> dict[str, Any]:
+    """The policy with CloudFormation references (package path)."""
+    return _document(stage, function,
+                     lambda pattern: pattern if "${" not in pattern else {"Fn::Sub": pattern})
+
+
+def partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+def _literals(stage: StageConfig) -> dict[str, str]:
+    """The value of each placeholder, from the stage's env vars."""
+    env, region, account = stage.env, stage.region, stage.account_id
+    head = f"arn:{partition(region)}"
+
+    def queue(url_var: str) -> str:
+        return f"{head}:sqs:{region}:{account}:{env[url_var].rstrip('/').rsplit('/', 1)[-1]}"
+
+    def table(name_var: str) -> str:
+        return f"{head}:dynamodb:{region}:{account}:table/{env[name_var]}"
+
+    return {
+        "AWS::Partition": partition(region), "AWS::Region": region, "AWS::AccountId": account,
+        "TemplateBucket": env["HERALD_TEMPLATE_BUCKET"],
+        "SendQueue.Arn": queue("HERALD_SEND_QUEUE_URL"),
+        "DeadLetterQueue.Arn": queue("HERALD_DLQ_URL"),
+        "MessageLogTable.Arn": table("HERALD_MESSAGE_LOG_TABLE"),
+        "IdempotencyTable.Arn": table("HERALD_IDEMPOTENCY_TABLE"),
+        "RateLimitTable.Arn": table("HERALD_RATE_LIMIT_TABLE"),
+        "SuppressionTable.Arn": table("HERALD_SUPPRESSION_TABLE"),
+        "SesConfigurationSet": env["HERALD_SES_CONFIGURATION_SET"],
+    }
+
+
+def literal_policy(stage: StageConfig, function: str) -> dict[str, Any]:
+    """The policy with real ARNs (the `chalice deploy` path's policy files)."""
+    values = _literals(stage)
+    return _document(stage, function,
+                     lambda pattern: _PLACEHOLDER.sub(lambda m: values[m.group(1)], pattern))
+
+
+def write_policy_files(stage: StageConfig, chalice_dir: Path = PROJECT / ".chalice") -> list[Path]:
+    """Write every function's policy file for `stage`; returns the paths."""
+    written = []
+    for function in POLICIES:
+        path = chalice_dir / names.policy_file(stage.stage, function)
+        path.write_text(json.dumps(literal_policy(stage, function), indent=2) + "\n")
+        written.append(path)
+    return written

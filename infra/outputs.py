@@ -1,0 +1,62 @@
+"""Which stack value each stage env var takes: one table for both paths.
+
+The package path sets the env var to the CloudFormation expression; the
+`chalice deploy` path reads the stack output of the same name and writes its
+value into `.chalice/config.json`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EnvOutput:
+    env_var: str
+    output: str
+    value: dict[str, Any]
+
+
+def _ref(logical_id: str) -> dict[str, Any]:
+    return {"Ref": logical_id}
+
+
+def _att(logical_id: str, attribute: str) -> dict[str, Any]:
+    return {"Fn::GetAtt": [logical_id, attribute]}
+
+
+ADMIN_UI_ORIGIN = {"Fn::Sub": "https://${AdminUiDistribution.DomainName}"}
+
+STAGE_ENV: tuple[EnvOutput, ...] = (
+    EnvOutput("HERALD_TEMPLATE_BUCKET", "TemplateBucketName", _ref("TemplateBucket")),
+    EnvOutput("HERALD_SEND_QUEUE_URL", "SendQueueUrl", _ref("SendQueue")),
+    EnvOutput("HERALD_SEND_QUEUE_NAME", "SendQueueName", _att("SendQueue", "QueueName")),
+    EnvOutput("HERALD_DLQ_URL", "DeadLetterQueueUrl", _ref("DeadLetterQueue")),
+    EnvOutput("HERALD_MESSAGE_LOG_TABLE", "MessageLogTableName", _ref("MessageLogTable")),
+    EnvOutput("HERALD_IDEMPOTENCY_TABLE", "IdempotencyTableName", _ref("IdempotencyTable")),
+    EnvOutput("HERALD_RATE_LIMIT_TABLE", "RateLimitTableName", _ref("RateLimitTable")),
+    EnvOutput("HERALD_SUPPRESSION_TABLE", "SuppressionTableName", _ref("SuppressionTable")),
+    EnvOutput("HERALD_SES_CONFIGURATION_SET", "SesConfigurationSetName",
+              _ref("SesConfigurationSet")),
+    EnvOutput("HERALD_FEEDBACK_TOPIC_NAME", "SesEventsTopicName",
+              _att("SesEventsTopic", "TopicName")),
+    EnvOutput("HERALD_ADMIN_ORIGIN", "AdminUiOrigin", ADMIN_UI_ORIGIN),
+    EnvOutput("HERALD_COGNITO_USER_POOL_ARN", "UserPoolArn", _att("UserPool", "Arn")),
+)
+
+# Outputs the deploy tools and the README need beyond the env vars.
+EXTRA_OUTPUTS: dict[str, dict[str, Any]] = {
+    "AdminUiBucketName": _ref("AdminUiBucket"),
+    "AdminUiDistributionId": _ref("AdminUiDistribution"),
+    "UserPoolId": _ref("UserPool"),
+    "UserPoolClientId": _ref("UserPoolClient"),
+    "CognitoDomain": {"Fn::Sub": "${UserPoolDomain}.auth.${AWS::Region}.amazoncognito.com"},
+    "AdminTopicArn": _ref("AdminTopic"),
+}
+
+
+def outputs(extra: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The template's Outputs: every env var's value, the fixed extras and `extra`."""
+    values = {row.output: row.value for row in STAGE_ENV}
+    return {name: {"Value": value} for name, value in {**values, **EXTRA_OUTPUTS,
+                                                        **extra}.items()}

@@ -1,0 +1,97 @@
+"""The merge template for `chalice package --merge-template`: the resources
+template plus the wiring Chalice cannot express.
+
+Chalice 1.34 deep-merges dicts and replaces everything else, so each
+override below names exactly the leaf it changes: env vars pointing at the
+template's resources, the event sources pointing at its queue and topic
+(`Fn::Sub`, never `Fn::GetAtt`, see FACTS.md), ReportBatchItemFailures on
+the SQS mapping, the policies from infra/iam.py, the names both deploy
+paths share, API throttling, the Cognito pool and the admin UI's CORS origin.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Chalice
+from chalice.app import SNSEventConfig, SQSEventConfig
+
+from chalicelib.auth import STAFF_AUTHORIZER_NAME
+from infra import iam, names
+from infra.outputs import ADMIN_UI_ORIGIN, STAGE_ENV
+from infra.stage import StageConfig
+from infra.template import resources_template
+
+REPORT_FAILURES_ENV = "HERALD_REPORT_BATCH_ITEM_FAILURES"
+_ALLOW_ORIGIN = "method.response.header.Access-Control-Allow-Origin"
+
+
+def lambda_functions(app: Chalice) -> list[str]:
+    """The app's Lambda functions by Chalice resource name."""
+    found = [names.API_HANDLER] if app.routes else []
+    return found + [source.name for source in app.event_sources]
+
+
+def _event_overrides(app: Chalice) -> dict[str, dict[str, Any]]:
+    """Per function: its Events override and extra env vars."""
+    overrides = {}
+    for source in app.event_sources:
+        event_id = names.function_logical_id(source.name)
+        if isinstance(source, SQSEventConfig):
+            properties = {"Queue": {"Fn::Sub": "${SendQueue.Arn}"},
+                          "FunctionResponseTypes": ["ReportBatchItemFailures"]}
+            overrides[source.name] = {
+                "Events": {f"{event_id}SqsEventSource": {"Properties": properties}},
+                "Environment": {"Variables": {REPORT_FAILURES_ENV: "true"}}}
+        elif isinstance(source, SNSEventConfig):
+            overrides[source.name] = {"Events": {f"{event_id}SnsSubscription": {
+                "Properties": {"Topic": {"Fn::Sub": "${SesEventsTopic}"}}}}}
+        else:
+            raise ValueError(f"no infrastructure for event source {source.name!r}")
+    return overrides
+
+
+def _function_resources(stage: StageConfig, app: Chalice) -> dict[str, Any]:
+    stack_env = {row.env_var: row.value for row in STAGE_ENV}
+    events = _event_overrides(app)
+    found: dict[str, Any] = {}
+    for function in lambda_functions(app):
+        extra = events.get(function, {})
+        variables = {**stack_env, **extra.get("Environment", {}).get("Variables", {})}
+        properties = {"FunctionName": names.function_name(stage.prefix, function),
+                      "Environment": {"Variables": variables}}
+        if "Events" in extra:
+            properties["Events"] = extra["Events"]
+        found[names.function_logical_id(function)] = {"Properties": properties}
+        role_id = names.role_logical_id(function)
+        found[role_id] = {"Properties": {
+            "RoleName": names.role_name(stage.prefix, function),
+            "Policies": [{"PolicyName": f"{role_id}Policy",
+                          "PolicyDocument": iam.cfn_policy(stage, function)}]}}
+    # Chalice 1.34 names the API handler's log group after `${ApiHandler}`,
+    # a resource that does not exist (the function is APIHandler).
+    found[names.log_group_logical_id(names.API_HANDLER)] = {"Properties": {
+        "LogGroupName": {"Fn::Sub": "/aws/lambda/${APIHandler}"}}}
+    return found
+
+
+def _rest_api(stage: StageConfig, app: Chalice) -> dict[str, Any]:
+    origin = {"Fn::Sub": "'" + ADMIN_UI_ORIGIN["Fn::Sub"] + "'"}
+    cors_paths = {path: {"options": {"x-amazon-apigateway-integration": {"responses": {
+        "default": {"responseParameters": {_ALLOW_ORIGIN: origin}}}}}}
+        for path, methods in app.routes.items()
+        if any(route.cors for route in methods.values())}
+    pool = {"x-amazon-apigateway-authorizer": {
+        "providerARNs": [{"Fn::GetAtt": ["UserPool", "Arn"]}]}}
+    throttle = {"ResourcePath": "/*", "HttpMethod": "*",
+                "ThrottlingRateLimit": stage.infra["api_throttle_rate"],
+                "ThrottlingBurstLimit": stage.infra["api_throttle_burst"]}
+    return {"Properties": {"MethodSettings": [throttle], "DefinitionBody": {
+        "securityDefinitions": {STAFF_AUTHORIZER_NAME: pool}, "paths": cors_paths}}}
+
+
+def merge_template(stage: StageConfig, app: Chalice) -> dict[str, Any]:
+    """The file to pass to `chalice package --merge-template` for `stage`."""
+    template = resources_template(stage)
+    template["Resources"].update(_function_resources(stage, app))
+    template["Resources"]["RestAPI"] = _rest_api(stage, app)
+    return template

@@ -1,0 +1,18 @@
+"""Writes a deployed stack's outputs into the stage's env vars in
+`.chalice/config.json` (the `chalice deploy` path has no Ref/GetAtt)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Mapping
+
+from infra.outputs import STAGE_ENV
+from infra.stage import CONFIG
+
+
+def write_stage_env(stage: str, stack_outputs: Mapping[str, str], path: Path = CONFIG) -> None:
+    """Set each env var of infra/outputs.py to the output it names."""
+    config = json.loads(path.read_text())
+    env = config["stages"][stage].setdefault("environment_variables", {})
+    env.update({row.env_var: stack_outputs[row.output] for row in STAGE_ENV})
+    path.write_text(json.dumps(config, indent=2) + "\n")

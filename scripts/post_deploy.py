@@ -1,0 +1,50 @@
+"""What `chalice deploy` cannot set, applied right after it: partial batch
+responses on the SQS mapping (then the consumer's flag that relies on
+them) and API stage throttling. Reads `.chalice/deployed/<stage>.json`."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from infra.package import REPORT_FAILURES_ENV
+from infra.stage import PROJECT
+
+
+def deployed_resources(stage: str, project: Path = PROJECT) -> list[dict[str, Any]]:
+    path = project / ".chalice" / "deployed" / f"{stage}.json"
+    return json.loads(path.read_text())["resources"]
+
+
+def _one(resources: list[dict[str, Any]], resource_type: str) -> dict[str, Any]:
+    found = [r for r in resources if r["resource_type"] == resource_type]
+    if len(found) != 1:
+        raise ValueError(f"expected one {resource_type} in the deployed stage, found {len(found)}")
+    return found[0]
+
+
+def enable_batch_item_failures(lambda_client: Any, resources: list[dict[str, Any]]) -> str:
+    """Turn on ReportBatchItemFailures, then tell the consumer it may rely on it.
+
+    In this order, the consumer never returns `batchItemFailures` to a mapping
+    that would ignore them (which would delete the failed messages)."""
+    mapping = _one(resources, "sqs_event")
+    lambda_client.update_event_source_mapping(
+        UUID=mapping["event_uuid"], FunctionResponseTypes=["ReportBatchItemFailures"])
+    function = mapping["lambda_arn"]
+    lambda_client.get_waiter("function_updated_v2").wait(FunctionName=function)
+    current = lambda_client.get_function_configuration(FunctionName=function)
+    variables = {**current.get("Environment", {}).get("Variables", {}), REPORT_FAILURES_ENV: "true"}
+    lambda_client.update_function_configuration(FunctionName=function,
+                                                Environment={"Variables": variables})
+    return mapping["event_uuid"]
+
+
+def throttle_api(apigateway: Any, resources: list[dict[str, Any]], stage_name: str,
+                 rate: float, burst: int) -> str:
+    """Stage-wide throttling for every method of the REST API."""
+    rest_api_id = _one(resources, "rest_api")["rest_api_id"]
+    apigateway.update_stage(restApiId=rest_api_id, stageName=stage_name, patchOperations=[
+        {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(rate)},
+        {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(burst)}])
+    return rest_api_id

@@ -1,0 +1,111 @@
+"""The editor: save with base_version, field errors, the 409 on a concurrent save,
+the sandboxed live preview and the test send."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+from stack_process import wait_for
+
+
+def open_editor(page, admin, name):
+    page.goto(f"{admin}#/templates/{name}/edit")
+    expect(page.get_by_label("Subject", exact=True)).to_be_visible()
+
+
+def test_edit_and_save_creates_a_version(page, admin, herald):
+    herald.save("edit-demo")
+    open_editor(page, admin, "edit-demo")
+
+    page.get_by_label("Subject", exact=True).fill("Good news, {{ name }}")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_text("Saved as version")).to_be_visible()
+    versions = herald.versions("edit-demo")
+    assert len(versions) == 2
+    assert herald.template("edit-demo")["subject"] == "Good news, {{ name }}"
+    expect(page.get_by_text(f"Editing version {versions[0]['version_id'][:8]}")).to_be_visible()
+
+
+def test_new_template_is_created_and_opened(page, admin, herald):
+    page.goto(f"{admin}#/new")
+    page.get_by_label("Template name").fill("fresh-start")
+    page.get_by_role("button", name="Create template").click()
+
+    expect(page.get_by_role("heading", name="Edit fresh-start")).to_be_visible()
+    expect(page.get_by_text("Created fresh-start")).to_be_visible()
+    assert len(herald.versions("fresh-start")) == 1
+
+
+def test_save_error_is_shown_next_to_the_field_with_its_line(page, admin, herald, console):
+    console.expect("status of 400")  # the save
+    console.expect("status of 422")  # the preview of the same draft
+    herald.save("error-demo")
+    open_editor(page, admin, "error-demo")
+
+    page.get_by_label("HTML", exact=True).fill("<p>Hello {{ name }}</p>\n<p>{{ missing }}</p>")
+    page.get_by_role("button", name="Save").click()
+
+    html = page.get_by_label("HTML", exact=True)
+    expect(html).to_have_attribute("aria-invalid", "true")
+    error = page.locator(f"#{html.get_attribute('id')}-error")
+    expect(error).to_contain_text("missing")
+    expect(error.get_by_role("button", name="Go to line 2")).to_be_visible()
+    expect(page.locator(".preview-problem")).to_contain_text("Preview failed")
+    assert len(herald.versions("error-demo")) == 1
+
+
+def test_concurrent_save_is_refused_and_their_change_can_be_seen(page, admin, herald, console):
+    console.expect("status of 409")
+    herald.save("conflict-demo", subject="First {{ name }}")
+    open_editor(page, admin, "conflict-demo")
+    herald.save("conflict-demo", subject="Theirs {{ name }}")  # a colleague, meanwhile
+
+    page.get_by_label("Subject", exact=True).fill("Mine {{ name }}")
+    page.get_by_role("button", name="Save").click()
+
+    conflict = page.get_by_role("alert").filter(has_text="Someone saved this template meanwhile")
+    expect(conflict).to_be_visible()
+    conflict.get_by_role("button", name="Show their change").click()
+    expect(conflict.locator(".diff-del")).to_contain_text("subject: First {{ name }}")
+    expect(conflict.locator(".diff-add")).to_contain_text("subject: Theirs {{ name }}")
+    assert herald.template("conflict-demo")["subject"] == "Theirs {{ name }}"
+    expect(page.get_by_label("Subject", exact=True)).to_have_value("Mine {{ name }}")
+
+
+def test_preview_follows_typing_escapes_values_and_cannot_run_script(page, admin, herald):
+    herald.save("preview-demo", html="<p>Hello {{ name }}</p>")
+    open_editor(page, admin, "preview-demo")
+    frame_element = page.locator("iframe.preview-frame")
+    assert frame_element.get_attribute("sandbox") == ""  # no allow-scripts, no allow-same-origin
+    email = page.frame_locator("iframe.preview-frame")
+    expect(email.locator("p")).to_have_text("Hello Ana")
+
+    page.get_by_label("HTML", exact=True).fill("<p>Hello {{ name }}</p><p>See you soon</p>")
+    expect(email.get_by_text("See you soon")).to_be_visible()
+
+    attack = "<script>parent.document.title='pwned'</script>"
+    page.get_by_role("textbox", name="name", exact=True).fill(attack)
+    expect(email.locator("p").first).to_have_text(f"Hello {attack}")
+    assert email.locator("script").count() == 0
+    expect(page.locator(".preview-text")).to_contain_text(f"Hello {attack}")
+    assert "pwned" not in page.title()
+
+    page.get_by_label("Mobile (375 px)").check()
+    assert frame_element.bounding_box()["width"] == 375
+
+
+def test_test_send_reaches_the_mailbox_and_shows_the_status(page, admin, herald, screenshot):
+    open_editor(page, admin, "welcome")
+    expect(page.frame_locator("iframe.preview-frame").get_by_text("Welcome, Ana!")).to_be_visible()
+    screenshot(page, "editor-preview", height=1000)
+    page.get_by_label("Send to").fill("product.person@example.com")
+    page.get_by_role("button", name="Send test").click()
+
+    result = page.locator(".send-result")
+    expect(result).to_contain_text("Accepted: message")
+    expect(result.locator(".message-status")).to_have_text(re.compile("sent|delivered"),
+                                                            timeout=20_000)
+    expect(result.get_by_role("list", name="Events")).to_contain_text("queued")
+    [mail] = wait_for(lambda: herald.mail_to("product.person@example.com"), 10, "the test mail")
+    assert "Ana" in mail["text"]

@@ -1,0 +1,142 @@
+"""Services use IAM, staff use Cognito groups; the groups are enforced in code
+too (403 JSON), and only HERALD_AUTH_MODE=off turns the check off."""
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import pytest
+from chalice import CognitoUserPoolAuthorizer, IAMAuthorizer
+from helpers import OTP, body, put_template
+
+from chalicelib import auth, wiring
+from chalicelib.errors import Forbidden
+from chalicelib.settings import Settings
+
+
+def _app():
+    import app
+
+    return app.app
+
+
+def token(*groups: str) -> str:
+    """An (unsigned) ID token as chalice local decodes it; API Gateway verifies real ones."""
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    claims = {"cognito:username": "ana", "email": "ana@example.com", "cognito:groups": list(groups)}
+    return f"{part({'alg': 'none'})}.{part(claims)}.sig"
+
+
+def as_staff(*groups: str) -> dict[str, str]:
+    return {"Authorization": token(*groups), "Content-Type": "application/json"}
+
+
+@pytest.fixture
+def staff_client(client, monkeypatch):
+    """The dev stage as deployed: group checks on."""
+    monkeypatch.setenv("HERALD_AUTH_MODE", "cognito")
+    wiring.reset()
+    return client
+
+
+def _routes():
+    return [(path, method, entry) for path, methods in _app().routes.items()
+            for method, entry in methods.items()]
+
+
+def test_service_routes_use_iam_and_admin_routes_the_staff_pool():
+    for path, method, entry in _routes():
+        if path == "/health":
+            assert entry.authorizer is None
+        elif path.startswith("/emails"):
+            assert isinstance(entry.authorizer, IAMAuthorizer), (method, path)
+        else:
+            assert isinstance(entry.authorizer, CognitoUserPoolAuthorizer), (method, path)
+            assert entry.authorizer.name == auth.STAFF_AUTHORIZER_NAME
+
+
+def test_every_staff_route_refuses_a_user_in_no_group(staff_client):
+    staff_routes = [(p, m) for p, m, e in _routes()
+                    if isinstance(e.authorizer, CognitoUserPoolAuthorizer)]
+    assert len(staff_routes) >= 10
+    for path, method in staff_routes:
+        url = re.sub(r"\{[^}]+\}", "x", path)
+        response = staff_client.http.request(method, url, headers=as_staff(), body=b"{}")
+        assert response.status_code == 403, (method, path)
+        assert body(response)["error"]["code"] == "forbidden", (method, path)
+
+
+def test_editors_change_templates_and_operators_cannot(staff_client):
+    saved = staff_client.http.put("/templates/otp", body=json.dumps(OTP),
+                                  headers=as_staff(auth.EDITORS))
+    assert saved.status_code == 200
+    for method, path in (("PUT", "/templates/otp"), ("DELETE", "/templates/otp"),
+                         ("POST", "/templates/otp/rollback")):
+        refused = staff_client.http.request(method, path, body=json.dumps(OTP).encode(),
+                                            headers=as_staff(auth.OPERATORS))
+        assert refused.status_code == 403
+        assert "editors" in body(refused)["error"]["message"]
+    for group in auth.STAFF:
+        listed = staff_client.http.get("/templates", headers=as_staff(group))
+        assert [t["name"] for t in body(listed)["templates"]] == ["otp"]
+
+
+def test_operators_touch_dlq_and_suppressions_and_editors_cannot(staff_client):
+    address, dlq_message = "/suppressions/ana@example.com", "/dlq/messages/gone"
+    for group, allowed in ((auth.EDITORS, False), (auth.OPERATORS, True)):
+        suppressed = staff_client.http.put(address, body=b"{}", headers=as_staff(group))
+        discarded = staff_client.http.delete(dlq_message, headers=as_staff(group))
+        assert (suppressed.status_code == 200) is allowed
+        # an operator passes the group check and learns the message is not there
+        assert discarded.status_code == (404 if allowed else 403)
+    for group in auth.STAFF:
+        assert staff_client.http.get("/queues", headers=as_staff(group)).status_code == 200
+
+
+def test_local_mode_needs_no_sign_in(client):
+    assert put_template(client, "otp", OTP).status_code == 200
+
+
+class _Request:
+    def __init__(self, claims: dict | None) -> None:
+        self.context = {"authorizer": {"claims": claims}} if claims is not None else {}
+
+
+@pytest.mark.parametrize("raw, groups", [
+    (["editors", "operators"], {"editors", "operators"}),
+    ("editors,operators", {"editors", "operators"}),   # API Gateway REST
+    ("[editors operators]", {"editors", "operators"}),  # API Gateway, space separated
+    ("operators", {"operators"}),
+    (None, set()),
+])
+def test_group_claims_in_every_shape_api_gateway_sends(raw, groups):
+    claims = {} if raw is None else {"cognito:groups": raw}
+    assert auth.groups_of(_Request(claims)) == groups
+
+
+def test_checks_are_on_unless_explicitly_off(monkeypatch):
+    assert Settings().auth_mode == "cognito"
+    for mode in ("", "cognito", "OFF", "none"):
+        monkeypatch.setenv("HERALD_AUTH_MODE", mode)
+        wiring.reset()
+        with pytest.raises(Forbidden):
+            auth.require(_Request(None), auth.EDITORS)
+    monkeypatch.setenv("HERALD_AUTH_MODE", "off")
+    wiring.reset()
+    auth.require(_Request(None), auth.EDITORS)
+    wiring.reset()
+
+
+def test_cors_allows_only_the_admin_ui_origin(monkeypatch):
+    monkeypatch.delenv("HERALD_ADMIN_ORIGIN", raising=False)
+    wiring.reset()
+    assert auth.staff_cors() is None
+    monkeypatch.setenv("HERALD_ADMIN_ORIGIN", "https://d111.cloudfront.net")
+    wiring.reset()
+    headers = auth.staff_cors().get_access_control_headers()
+    assert headers["Access-Control-Allow-Origin"] == "https://d111.cloudfront.net"
+    assert "Authorization" in headers["Access-Control-Allow-Headers"]
+    wiring.reset()

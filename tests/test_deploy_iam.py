@@ -1,0 +1,178 @@
+"""Least privilege per function: the policies of infra/iam.py grant exactly the
+actions the code calls, on the stage's own resources, and Chalice uses them."""
+from __future__ import annotations
+
+import fnmatch
+import json
+
+import boto3
+import pytest
+from boto_calls import CallRecorder, allows, needs, static_actions
+from helpers import OTP, body, consume, post, put_template, receive_event, send
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from chalicelib import aws as aws_clients
+from chalicelib import wiring
+from infra import iam, names
+from infra.package import lambda_functions
+from infra.stage import PROJECT, load_stage, read_config
+
+CHALICE = PROJECT / ".chalice"
+STAGES = sorted(read_config()["stages"])
+FIXTURES = PROJECT / "tests" / "fixtures" / "ses-events"
+
+
+def _app():
+    import app
+
+    return app.app
+
+
+def test_every_function_is_declared_and_uses_its_own_policy_file():
+    config = read_config()
+    assert config["autogen_policy"] is False
+    assert set(iam.POLICIES) == set(lambda_functions(_app()))
+    for stage in STAGES:
+        declared = config["stages"][stage]["lambda_functions"]
+        assert set(declared) == set(iam.POLICIES)
+        for function, settings in declared.items():
+            assert settings["iam_policy_file"] == names.policy_file(stage, function)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_policy_files_are_generated_from_the_declaration(stage):
+    stage_config = load_stage(stage)
+    for function in iam.POLICIES:
+        written = json.loads((CHALICE / names.policy_file(stage, function)).read_text())
+        assert written == iam.literal_policy(stage_config, function), (
+            f"run: python -c \"from infra import iam, stage; "
+            f"iam.write_policy_files(stage.load_stage('{stage}'))\"")
+
+
+def test_granted_actions_are_exactly_those_the_code_calls():
+    called = static_actions(PROJECT / "chalicelib")
+    granted = {action for grants in iam.POLICIES.values() for grant in grants
+               if not grant.platform for action in grant.actions}
+    assert granted - called == set(), "granted but never called"
+    assert called - granted == set(), "called but never granted"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_no_wildcard_actions_and_resources_scoped(stage):
+    stage_config = load_stage(stage)
+    for function in iam.POLICIES:
+        for statement in iam.literal_policy(stage_config, function)["Statement"]:
+            assert all("*" not in action for action in statement["Action"])
+            for resource in statement["Resource"]:
+                if resource == "*":
+                    assert statement["Action"] == ["cloudwatch:GetMetricStatistics"]
+                else:
+                    assert f":{stage_config.region}:" in resource or resource.startswith(
+                        "arn:aws:s3:::herald-"), resource
+    logs = iam.literal_policy(stage_config, "consume_send_queue")["Statement"][0]
+    assert logs["Resource"] == [f"arn:aws:logs:us-east-1:123456789012:log-group:"
+                                f"/aws/lambda/herald-{stage}-consume_send_queue:*"]
+
+
+def test_consumer_may_send_only_with_the_stages_configuration_set():
+    [grant] = [g for g in iam.literal_policy(load_stage("prod"), "consume_send_queue")[
+        "Statement"] if g["Action"] == ["ses:SendEmail"]]
+    assert grant["Resource"] == [
+        "arn:aws:ses:us-east-1:123456789012:identity/*",
+        "arn:aws:ses:us-east-1:123456789012:configuration-set/herald-prod"]
+
+
+def _ses_bounce(ses_message_id: str, to: str) -> str:
+    event = json.loads((FIXTURES / "event-bounce-permanent.json").read_text())
+    event["mail"]["messageId"] = ses_message_id
+    event["mail"]["destination"] = [to]
+    for entry in event["bounce"]["bouncedRecipients"]:
+        entry["emailAddress"] = to
+    return json.dumps(event)
+
+
+WATCHED = ("s3", "sqs", "dynamodb", "sesv2", "cloudwatch")
+# Grants the moto flow below cannot reach, and why.
+UNREACHED = {
+    (names.API_HANDLER, "sqs:StartMessageMoveTask"): "moto has no message move task",
+    (names.API_HANDLER, "dynamodb:DeleteItem", "idempotency"):
+        "frees a key only when enqueueing fails after claiming it",
+}
+
+
+def _watch(recorder: CallRecorder, region: str) -> None:
+    for service in WATCHED:
+        recorder.watch(aws_clients.client(service, region))
+
+
+def _exercise_api(client, sqs, aws) -> str:
+    """Every route once; returns the id of a queued mail."""
+    assert put_template(client, "otp", OTP).status_code == 200
+    second = put_template(client, "otp", {**OTP, "subject": "Code {{ code }}"})
+    first_version = body(client.http.get("/templates/otp/versions"))["versions"][-1]["version_id"]
+    for path in ("/templates", "/templates/otp", "/templates/otp/versions",
+                 f"/templates/otp/diff?from={first_version}&to={body(second)['version_id']}",
+                 "/suppressions"):
+        assert client.http.get(path).status_code == 200, path
+    post(client, "/templates/otp/preview", {})
+    post(client, "/templates/otp/rollback", {"version_id": first_version})
+    post(client, "/preview", {"template": OTP, "variables": {"code": "1", "name": "A"}})
+    client.http.put("/suppressions/x@example.com", body=b"{}")
+    client.http.delete("/suppressions/x@example.com")
+    key = {"Idempotency-Key": "signin-1"}
+    message_id = body(send(client, headers=key))["message_id"]
+    assert body(send(client, headers=key))["message_id"] == message_id
+    client.http.get(f"/emails/{message_id}")
+    dead = sqs.send_message(QueueUrl=aws.dlq_url, MessageBody=json.dumps(
+        {"message_id": "gone", "variables": {}}))["MessageId"]
+    assert client.http.get("/queues").status_code == 200
+    assert client.http.get("/dlq/messages").status_code == 200
+    assert client.http.delete(f"/dlq/messages/{dead}").status_code == 204
+    return message_id
+
+
+def test_every_call_of_each_function_is_allowed_and_every_grant_used(client, aws):
+    # GIVEN the dev stage under moto, every boto3 call recorded per function
+    recorder = CallRecorder()
+    _watch(recorder, aws.region)
+    sqs = boto3.client("sqs")
+    recorder.label = names.API_HANDLER
+    message_id = _exercise_api(client, sqs, aws)
+    # WHEN a cold consumer gets the mail with a poison record, then the mail again
+    wiring.reset()
+    _watch(recorder, aws.region)
+    sqs.send_message(QueueUrl=aws.send_queue_url, MessageBody="poison")
+    recorder.label = "consume_send_queue"
+    event = receive_event(sqs, aws.send_queue_url)
+    poison = next(r["messageId"] for r in event["Records"] if r["body"] == "poison")
+    assert {"itemIdentifier": poison} in consume(client, event)["batchItemFailures"]
+    duplicate = {"Records": [r for r in event["Records"] if r["body"] != "poison"]}
+    assert consume(client, duplicate) == {"batchItemFailures": []}
+    # AND SES reports a bounce of it
+    recorder.label = names.API_HANDLER
+    ses_id = body(client.http.get(f"/emails/{message_id}"))["ses_message_id"]
+    recorder.label = "handle_ses_feedback"
+    sns = client.events.generate_sns_event(message=_ses_bounce(ses_id, "user@example.com"))
+    client.lambda_.invoke("handle_ses_feedback", sns)
+    recorder.label = names.API_HANDLER
+    client.http.delete("/templates/otp")
+    assert body(client.http.get(f"/emails/{message_id}"))["status"] == "bounced"
+    # THEN each call is allowed by the policy of the function that made it
+    stage = load_stage("dev")
+    needed = {function: set() for function in iam.POLICIES}
+    for label, service, operation, params in recorder.calls:
+        needed[label].update(needs(service, operation, params, aws.region, DEFAULT_ACCOUNT_ID))
+    for function, pairs in needed.items():
+        policy = iam.literal_policy(stage, function)
+        assert [p for p in pairs if not allows(policy, *p)] == [], function
+    # AND every grant was needed by some call (logs are written by the runtime)
+    for function, grants in iam.POLICIES.items():
+        policy = iam.literal_policy(stage, function)
+        for grant, statement in zip(grants, policy["Statement"][1:], strict=True):
+            for action in grant.actions:
+                for resource in statement["Resource"]:
+                    used = any(a == action and fnmatch.fnmatchcase(arn, resource)
+                               for a, arn in needed[function])
+                    reason = UNREACHED.get((function, action)) or UNREACHED.get(
+                        (function, action, resource.rsplit("-", 1)[-1]))
+                    assert used or reason or grant.platform, (function, action, resource)

@@ -1,0 +1,247 @@
+"""`chalice package` with Herald's merge template, for every stage: it builds,
+cfn-lint finds no error, and the seed's values are in the template."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from infra import iam, names
+from infra.outputs import STAGE_ENV
+from infra.stage import PROJECT, load_stage, read_config
+from infra.template import resources_template
+
+STAGES = sorted(read_config()["stages"])
+CONSUMER = "ConsumeSendQueue"
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """stage -> (merged SAM template, stand-alone resources template path, merged path)."""
+    build = tmp_path_factory.mktemp("build")
+    found = {}
+    for stage in STAGES:
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", "scripts.package", "--stage", stage,
+                        "--build", str(build)], cwd=PROJECT, check=True, capture_output=True)
+        print(f"chalice package {stage}: {time.monotonic() - started:.1f} s")
+        sam = build / stage / "package" / "sam.json"
+        standalone = build / stage / "resources.json"
+        standalone.write_text(json.dumps(resources_template(load_stage(stage))))
+        found[stage] = (json.loads(sam.read_text()), standalone, sam)
+    return found
+
+
+def _resources(built, stage):
+    return built[stage][0]["Resources"]
+
+
+def _of_type(resources, kind):
+    return {k: v["Properties"] for k, v in resources.items() if v["Type"] == kind}
+
+
+def test_cfn_lint_finds_no_error_in_any_template(built):
+    files = [str(p) for _, standalone, sam in built.values() for p in (sam, standalone)]
+    started = time.monotonic()
+    result = subprocess.run([str(PROJECT / ".venv" / "bin" / "cfn-lint"), "--format", "parseable",
+                             *files], capture_output=True, text=True)
+    print(f"cfn-lint {len(files)} templates: {time.monotonic() - started:.1f} s")
+    errors = [line for line in result.stdout.splitlines() if ":E" in line]
+    assert not errors, "\n".join(errors)
+    assert result.returncode & 2 == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_functions_have_the_seed_limits_and_30_day_logs(built, stage):
+    resources = _resources(built, stage)
+    functions = _of_type(resources, "AWS::Serverless::Function")
+    assert set(functions) == {"APIHandler", CONSUMER, "HandleSesFeedback"}
+    for props in functions.values():
+        assert props["Timeout"] == 10 and props["ReservedConcurrentExecutions"] == 50
+    logs = _of_type(resources, "AWS::Logs::LogGroup")
+    assert len(logs) == len(functions)
+    assert {p["RetentionInDays"] for p in logs.values()} == {30}
+    assert logs["ApiHandlerLogGroup"]["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${APIHandler}"}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_queue_redrive_retention_and_visibility(built, stage):
+    resources = _resources(built, stage)
+    queue = resources["SendQueue"]["Properties"]
+    dlq = resources["DeadLetterQueue"]["Properties"]
+    consumer = resources[CONSUMER]["Properties"]
+    assert queue["VisibilityTimeout"] == 30 and consumer["Timeout"] == 10
+    assert queue["VisibilityTimeout"] > consumer["Timeout"]
+    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {
+        "Fn::GetAtt": ["DeadLetterQueue", "Arn"]}, "maxReceiveCount": 3}
+    assert dlq["MessageRetentionPeriod"] == 259200
+    assert queue["MaximumMessageSize"] == 262144
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_consumer_mapping_reports_batch_item_failures(built, stage):
+    consumer = _resources(built, stage)[CONSUMER]["Properties"]
+    [event] = consumer["Events"].values()
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["Queue"] == {"Fn::Sub": "${SendQueue.Arn}"}
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert event["Properties"]["BatchSize"] == 10
+    assert consumer["Environment"]["Variables"]["HERALD_REPORT_BATCH_ITEM_FAILURES"] == "true"
+    [feedback] = _resources(built, stage)["HandleSesFeedback"]["Properties"]["Events"].values()
+    assert feedback == {"Type": "SNS", "Properties": {"Topic": {"Fn::Sub": "${SesEventsTopic}"}}}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_env_vars_point_at_the_templates_resources(built, stage):
+    for props in _of_type(_resources(built, stage), "AWS::Serverless::Function").values():
+        variables = props["Environment"]["Variables"]
+        for row in STAGE_ENV:
+            assert variables[row.env_var] == row.value, row.env_var
+        assert variables["HERALD_STAGE"] == stage
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_encryption_everywhere_and_no_public_bucket(built, stage):
+    resources = _resources(built, stage)
+    for name, props in _of_type(resources, "AWS::SQS::Queue").items():
+        assert props["SqsManagedSseEnabled"] is True, name
+    for name, props in _of_type(resources, "AWS::S3::Bucket").items():
+        rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256", name
+        assert all(props["PublicAccessBlockConfiguration"].values()), name
+    for name, props in _of_type(resources, "AWS::DynamoDB::Table").items():
+        assert props["SSESpecification"] == {"SSEEnabled": True}, name
+    for name, props in _of_type(resources, "AWS::SNS::Topic").items():
+        assert props["KmsMasterKeyId"] == {"Ref": "TopicKey"}, name
+    assert resources["TemplateBucket"]["Properties"]["VersioningConfiguration"] == {
+        "Status": "Enabled"}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_template_bucket_objects_only_for_herald_roles(built, stage):
+    statements = _resources(built, stage)["TemplateBucketPolicy"]["Properties"][
+        "PolicyDocument"]["Statement"]
+    only = next(s for s in statements if s["Sid"] == "OnlyHeraldRoles")
+    assert only["Effect"] == "Deny" and only["Principal"] == "*"
+    allowed = only["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+    roles = {arn["Fn::Sub"].rsplit("/", 1)[1] for arn in allowed}
+    assert roles == {f"herald-{stage}-api_handler", f"herald-{stage}-consume_send_queue"}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_tables_on_demand_with_ttl_and_the_message_log_index(built, stage):
+    tables = _of_type(_resources(built, stage), "AWS::DynamoDB::Table")
+    assert set(tables) == {"MessageLogTable", "IdempotencyTable", "RateLimitTable",
+                           "SuppressionTable"}
+    for props in tables.values():
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_ttl",
+                                                    "Enabled": True}
+    [index] = tables["MessageLogTable"]["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "by_ses_message_id"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_alarms_with_their_thresholds_notify_the_admin_topic(built, stage):
+    alarms = _of_type(_resources(built, stage), "AWS::CloudWatch::Alarm")
+    summary = {(a["Namespace"], a["MetricName"], a["Threshold"], a["Period"])
+               for a in alarms.values()}
+    assert summary == {
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible", 1, 300),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible", 5, 300),
+        ("AWS/SQS", "ApproximateAgeOfOldestMessage", 300, 300),
+        ("AWS/Lambda", "Errors", 1, 300),
+        ("AWS/SES", "Reputation.BounceRate", 0.05, 300),
+        ("AWS/SES", "Reputation.ComplaintRate", 0.001, 300)}
+    for alarm in alarms.values():
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert alarm["AlarmActions"] == [{"Ref": "AdminTopic"}]
+    dlq = {"Name": "QueueName", "Value": {"Fn::GetAtt": ["DeadLetterQueue", "QueueName"]}}
+    assert alarms["DeadLetterAlarm"]["Dimensions"] == [dlq]
+    assert alarms["ConsumerErrorsAlarm"]["Dimensions"] == [
+        {"Name": "FunctionName", "Value": f"herald-{stage}-consume_send_queue"}]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_ses_events_reach_the_feedback_topic(built, stage):
+    resources = _resources(built, stage)
+    destination = resources["SesEventDestination"]["Properties"]["EventDestination"]
+    assert set(destination["MatchingEventTypes"]) == {
+        "bounce", "complaint", "delivery", "reject", "deliveryDelay", "renderingFailure"}
+    assert destination["SnsDestination"] == {"TopicARN": {"Ref": "SesEventsTopic"}}
+    identity = resources["SesIdentity"]["Properties"]
+    assert identity["ConfigurationSetAttributes"] == {
+        "ConfigurationSetName": {"Ref": "SesConfigurationSet"}}
+    assert identity["DkimAttributes"] == {"SigningEnabled": True}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_api_is_throttled_and_authorized(built, stage):
+    api = _resources(built, stage)["RestAPI"]["Properties"]
+    burst = load_stage(stage).infra["api_throttle_burst"]
+    assert api["MethodSettings"] == [{"ResourcePath": "/*", "HttpMethod": "*",
+                                      "ThrottlingRateLimit": 1000, "ThrottlingBurstLimit": burst}]
+    swagger = api["DefinitionBody"]
+    pool = swagger["securityDefinitions"]["HeraldStaff"]
+    assert pool["x-amazon-apigateway-authtype"] == "cognito_user_pools"
+    assert pool["x-amazon-apigateway-authorizer"]["providerARNs"] == [
+        {"Fn::GetAtt": ["UserPool", "Arn"]}]
+    assert swagger["securityDefinitions"]["sigv4"]["x-amazon-apigateway-authtype"] == "awsSigv4"
+    paths = swagger["paths"]
+    assert paths["/emails"]["post"]["security"] == [{"sigv4": []}]
+    assert paths["/templates/{name}"]["put"]["security"] == [{"HeraldStaff": []}]
+    assert "security" not in paths["/health"]["get"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_cors_preflight_only_for_admin_routes_and_the_cloudfront_origin(built, stage):
+    paths = _resources(built, stage)["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    origin = {"Fn::Sub": "'https://${AdminUiDistribution.DomainName}'"}
+    for path, methods in paths.items():
+        if path == "/health" or path.startswith("/emails"):
+            assert "options" not in methods, path
+            continue
+        params = methods["options"]["x-amazon-apigateway-integration"]["responses"]["default"][
+            "responseParameters"]
+        assert params["method.response.header.Access-Control-Allow-Origin"] == origin, path
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_admin_ui_behind_cloudfront_with_origin_access_control(built, stage):
+    resources = _resources(built, stage)
+    config = resources["AdminUiDistribution"]["Properties"]["DistributionConfig"]
+    [origin] = config["Origins"]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["AdminUiOriginAccess", "Id"]}
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    statements = resources["AdminUiBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    [reader] = [s for s in statements if s["Effect"] == "Allow"]
+    assert reader["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert "distribution/${AdminUiDistribution}" in json.dumps(reader["Condition"])
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_staff_pool_has_the_two_groups_and_no_self_sign_up(built, stage):
+    resources = _resources(built, stage)
+    groups = _of_type(resources, "AWS::Cognito::UserPoolGroup")
+    assert {g["GroupName"] for g in groups.values()} == {"editors", "operators"}
+    assert resources["UserPool"]["Properties"]["AdminCreateUserConfig"] == {
+        "AllowAdminCreateUserOnly": True}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_function_has_its_declared_policy_and_shared_name(built, stage):
+    resources = _resources(built, stage)
+    stage_config = load_stage(stage)
+    for function in iam.POLICIES:
+        role = resources[names.role_logical_id(function)]["Properties"]
+        assert role["RoleName"] == f"herald-{stage}-{function}"
+        [policy] = role["Policies"]
+        assert policy["PolicyDocument"] == iam.cfn_policy(stage_config, function)
+        actions = [a for s in policy["PolicyDocument"]["Statement"] for a in s["Action"]]
+        assert all("*" not in action for action in actions), function
+        props = resources[names.function_logical_id(function)]["Properties"]
+        assert props["FunctionName"] == names.function_name(f"herald-{stage}", function)
+        assert props["Role"] == {"Fn::GetAtt": [names.role_logical_id(function), "Arn"]}

@@ -1,0 +1,264 @@
+"""SES events (fixtures from the SES developer guide) through the real SNS handler."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from helpers import OTP, body, consume, put_template, receive_event, send
+
+from chalicelib import wiring
+from chalicelib.feedback import DETAIL_KEYS, FeedbackFailed
+from local_stack.ses_feedback import feedback_events
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ses-events"
+HANDLER = "handle_ses_feedback"
+TO = "user@example.com"
+
+
+@pytest.fixture
+def otp(client):
+    assert put_template(client, "otp", OTP).status_code == 200
+    return client
+
+
+def sent_mail(client, aws, to=TO):
+    """Send one mail through API and consumer; returns (message id, SES message id)."""
+    message_id = body(send(client, to=to))["message_id"]
+    consume(client, receive_event(boto3.client("sqs"), aws.send_queue_url))
+    entry = status(client, message_id)
+    assert entry["status"] == "sent"
+    return message_id, entry["ses_message_id"]
+
+
+def status(client, message_id):
+    return body(client.http.get(f"/emails/{message_id}"))
+
+
+def ses_event(name, ses_message_id, recipient=TO):
+    """A fixture re-addressed to one of our mails (its SES id and recipient)."""
+    event = json.loads((FIXTURES / f"{name}.json").read_text())
+    event["mail"]["messageId"] = ses_message_id
+    event["mail"]["destination"] = [recipient]
+    for detail, key in (("bounce", "bouncedRecipients"), ("complaint", "complainedRecipients"),
+                        ("deliveryDelay", "delayedRecipients")):
+        for entry in event.get(detail, {}).get(key, []):
+            entry["emailAddress"] = recipient
+    if "delivery" in event:
+        event["delivery"]["recipients"] = [recipient]
+    return event
+
+
+def feed(client, *messages):
+    """Invoke the SNS handler with one record per message (dicts become JSON strings)."""
+    event = client.events.generate_sns_event(message="")
+    template = event["Records"][0]
+    event["Records"] = [
+        {**template, "Sns": {**template["Sns"],
+                             "Message": m if isinstance(m, str) else json.dumps(m)}}
+        for m in messages]
+    return client.lambda_.invoke(HANDLER, event).payload
+
+
+def suppressed(client):
+    return {e["email"]: e for e in body(client.http.get("/suppressions"))["suppressions"]}
+
+
+def test_delivery_event_marks_the_mail_delivered(otp, aws):
+    message_id, ses_id = sent_mail(otp, aws)
+    assert feed(otp, ses_event("event-delivery", ses_id)) == {"applied": 1, "skipped": 0}
+    entry = status(otp, message_id)
+    assert entry["status"] == "delivered"
+    assert [e["status"] for e in entry["events"]] == ["queued", "sent", "delivered"]
+    assert "250 2.6.0 Message received" in entry["events"][-1]["detail"]
+
+
+def test_permanent_bounce_suppresses_and_the_next_send_is_refused(otp, aws):
+    message_id, ses_id = sent_mail(otp, aws, to="Gone@Example.COM")
+    feed(otp, ses_event("event-bounce-permanent", ses_id, recipient="Gone@Example.COM"))
+    entry = status(otp, message_id)
+    assert entry["status"] == "bounced"
+    assert "Permanent/General: smtp; 550 5.1.1 user unknown" in entry["events"][-1]["detail"]
+    listed = suppressed(otp)["gone@example.com"]
+    assert listed["reason"] == "bounce" and "5.1.1" in listed["detail"] and listed["added_at"]
+    refused = send(otp, to="gone@EXAMPLE.com")
+    assert refused.status_code == 422
+    assert body(refused)["error"]["code"] == "suppressed"
+
+
+@pytest.mark.parametrize("fixture", ["event-bounce-transient",
+                                     "event-bounce-transient-realworld"])
+def test_transient_bounce_is_recorded_but_does_not_suppress(otp, aws, fixture):
+    message_id, ses_id = sent_mail(otp, aws)
+    feed(otp, ses_event(fixture, ses_id))
+    entry = status(otp, message_id)
+    assert entry["status"] == "bounced" and "Transient/" in entry["events"][-1]["detail"]
+    assert suppressed(otp) == {}
+    assert send(otp).status_code == 202
+
+
+def test_complaint_after_delivery_marks_complained_and_suppresses(otp, aws):
+    message_id, ses_id = sent_mail(otp, aws)
+    feed(otp, ses_event("event-delivery", ses_id))
+    feed(otp, ses_event("event-complaint", ses_id))
+    entry = status(otp, message_id)
+    assert entry["status"] == "complained"
+    assert [e["status"] for e in entry["events"]][-2:] == ["delivered", "complained"]
+    assert suppressed(otp)[TO]["reason"] == "complaint"
+    assert suppressed(otp)[TO]["detail"] == "abuse"
+
+
+@pytest.mark.parametrize(("fixture", "detail"), [
+    ("event-reject", "Reject: Bad content"),
+    ("event-rendering-failure", "Rendering Failure: Attribute 'attributeName' is not present"),
+])
+def test_reject_and_rendering_failure_mark_the_mail_failed(otp, aws, fixture, detail):
+    message_id, ses_id = sent_mail(otp, aws)
+    feed(otp, ses_event(fixture, ses_id))
+    entry = status(otp, message_id)
+    assert entry["status"] == "failed" and entry["events"][-1]["detail"].startswith(detail)
+    assert suppressed(otp) == {}
+
+
+def test_delivery_delay_is_noted_and_the_mail_stays_sent(otp, aws):
+    message_id, ses_id = sent_mail(otp, aws)
+    feed(otp, ses_event("event-delivery-delay", ses_id))
+    entry = status(otp, message_id)
+    assert entry["status"] == "sent"
+    assert entry["events"][-1]["detail"] == (
+        "DeliveryDelay TransientCommunicationFailure: "
+        "smtp; 421 4.4.1 Unable to connect to remote host")
+    feed(otp, ses_event("event-delivery", ses_id))
+    assert status(otp, message_id)["status"] == "delivered"
+
+
+@pytest.mark.parametrize(("fixture", "expected", "reason"), [
+    ("notification-delivery", "delivered", None),
+    ("notification-bounce", "bounced", "bounce"),
+    ("notification-complaint", "complained", "complaint"),
+])
+def test_identity_notifications_are_understood_too(otp, aws, fixture, expected, reason):
+    message_id, ses_id = sent_mail(otp, aws)
+    feed(otp, ses_event(fixture, ses_id))
+    assert status(otp, message_id)["status"] == expected
+    assert suppressed(otp).get(TO, {}).get("reason") == reason
+
+
+def test_message_as_an_object_and_the_real_sns_envelope_are_accepted(otp, aws):
+    first, first_ses = sent_mail(otp, aws, to="a@example.com")
+    second, second_ses = sent_mail(otp, aws, to="b@example.com")
+    # the shape moto publishes: Message already an object
+    event = otp.events.generate_sns_event(message="")
+    event["Records"][0]["Sns"]["Message"] = ses_event("event-delivery", first_ses, "a@example.com")
+    assert otp.lambda_.invoke(HANDLER, event).payload == {"applied": 1, "skipped": 0}
+    # AWS's own capture: compact JSON string with a trailing newline
+    envelope = json.loads((FIXTURES / "sns-lambda-envelope.json").read_text())
+    envelope["Records"][0]["Sns"]["Message"] = json.dumps(
+        ses_event("event-delivery", second_ses, "b@example.com"), separators=(",", ":")) + "\n"
+    assert otp.lambda_.invoke(HANDLER, envelope).payload == {"applied": 1, "skipped": 0}
+    assert status(otp, first)["status"] == status(otp, second)["status"] == "delivered"
+
+
+def test_late_and_repeated_events_never_undo_an_outcome(otp, aws):
+    message_id, ses_id = sent_mail(otp, aws)
+    complaint, delivery = ses_event("event-complaint", ses_id), ses_event("event-delivery", ses_id)
+    assert feed(otp, complaint, delivery, complaint) == {"applied": 1, "skipped": 2}
+    entry = status(otp, message_id)
+    assert entry["status"] == "complained"
+    assert [e["status"] for e in entry["events"]] == ["queued", "sent", "complained"]
+
+
+def test_malformed_and_untracked_events_are_skipped_without_failing_the_batch(
+        otp, aws, capsys):
+    message_id, ses_id = sent_mail(otp, aws)
+    no_mail = ses_event("event-bounce-permanent", ses_id)
+    del no_mail["mail"]
+    bad_recipients = ses_event("event-complaint", ses_id)
+    bad_recipients["complaint"]["complainedRecipients"] = "someone"
+    moto_style = {"notificationType": "notificationType", "mail": {"messageId": ses_id}}
+    result = feed(otp, "{not json", "[1, 2]", no_mail, bad_recipients, moto_style,
+                  ses_event("event-open", ses_id), ses_event("event-delivery", ses_id))
+    assert result == {"applied": 1, "skipped": 6}
+    assert status(otp, message_id)["status"] == "delivered"
+    warnings = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+                if "malformed SES event skipped" in line]
+    assert len(warnings) == 4
+    assert suppressed(otp) == {}
+
+
+def test_bounce_for_a_message_not_in_the_log_still_suppresses(otp, aws):
+    result = feed(otp, ses_event("event-bounce-permanent", "not-ours-000000",
+                                 recipient="stranger@example.com"))
+    assert result == {"applied": 0, "skipped": 1}
+    assert suppressed(otp)["stranger@example.com"]["reason"] == "bounce"
+
+
+def test_aws_trouble_fails_the_invocation_so_lambda_retries_it(otp, aws):
+    message_id, ses_id = sent_mail(otp, aws)
+    dynamodb = wiring.services().dynamodb
+
+    def unavailable(**_):
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
+                                     "Message": "injected"}}, "Query")
+    dynamodb.meta.events.register("before-parameter-build.dynamodb.Query", unavailable)
+    with pytest.raises(FeedbackFailed):
+        feed(otp, ses_event("event-delivery", ses_id))
+    assert status(otp, message_id)["status"] == "sent"
+    dynamodb.meta.events.unregister("before-parameter-build.dynamodb.Query", unavailable)
+    assert feed(otp, ses_event("event-delivery", ses_id)) == {"applied": 1, "skipped": 0}
+    assert status(otp, message_id)["status"] == "delivered"
+
+
+# -- the local stack's SES simulator ------------------------------------------
+
+def kinds(events):
+    return [json.loads(e["Records"][0]["Sns"]["Message"])["eventType"] for e in events]
+
+
+@pytest.mark.parametrize(("recipient", "expected"), [
+    ("ana@example.com", ["Delivery"]),
+    ("success@simulator.amazonses.com", ["Delivery"]),
+    ("bounce@simulator.amazonses.com", ["Bounce"]),
+    ("Bounce+label@Simulator.AmazonSES.com", ["Bounce"]),
+    ("suppressionlist@simulator.amazonses.com", ["Bounce"]),
+    ("complaint@simulator.amazonses.com", ["Delivery", "Complaint"]),
+])
+def test_simulator_mailboxes_produce_the_events_ses_would(recipient, expected):
+    events = feedback_events(recipient, "ses-1", "m-1", "Herald <no-reply@example.com>", "Hi")
+    assert kinds(events) == expected
+
+
+def test_simulated_events_have_the_shape_of_real_ones():
+    envelope = json.loads((FIXTURES / "sns-lambda-envelope.json").read_text())["Records"][0]
+    for recipient, fixtures in (
+            ("bounce@simulator.amazonses.com", ["event-bounce-permanent"]),
+            ("complaint@simulator.amazonses.com", ["event-delivery", "event-complaint"])):
+        events = feedback_events(recipient, "ses-1", "m-1", "no-reply@example.com", "Hi",
+                                 now=1_700_000_000.0)
+        for event, fixture in zip(events, fixtures, strict=True):
+            [record] = event["Records"]
+            assert record.keys() == envelope.keys()
+            assert record["Sns"].keys() == envelope["Sns"].keys()
+            message = json.loads(record["Sns"]["Message"])
+            real = json.loads((FIXTURES / f"{fixture}.json").read_text())
+            assert message.keys() == real.keys()
+            assert message["mail"].keys() == real["mail"].keys()
+            detail = DETAIL_KEYS[message["eventType"]]
+            assert message[detail].keys() == real[detail].keys()
+            assert message["mail"]["messageId"] == "ses-1"
+            assert message["mail"]["tags"]["herald_message_id"] == ["m-1"]
+            assert message["mail"]["timestamp"] == "2023-11-14T22:13:20.000Z"
+    [bounce] = feedback_events("bounce@simulator.amazonses.com", "s", "m", "a@example.com", "")
+    detail = json.loads(bounce["Records"][0]["Sns"]["Message"])["bounce"]
+    assert (detail["bounceType"], detail["bounceSubType"]) == ("Permanent", "General")
+
+
+def test_simulated_bounce_through_the_handler_suppresses_the_address(otp, aws):
+    bounced = "bounce@simulator.amazonses.com"
+    message_id, ses_id = sent_mail(otp, aws, to=bounced)
+    for event in feedback_events(bounced, ses_id, message_id, "no-reply@example.com", "Hi"):
+        otp.lambda_.invoke(HANDLER, event)
+    assert status(otp, message_id)["status"] == "bounced"
+    assert send(otp, to=bounced).status_code == 422
