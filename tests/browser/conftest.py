@@ -16,7 +16,10 @@ from stack_process import PROJECT, running_stack
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SCREENSHOTS = PROJECT / "docs" / "screenshots"
+# The README's screenshots are refreshed on request (UPDATE_SCREENSHOTS=1 make test);
+# an ordinary run writes them under test-artifacts/ so it leaves the tree clean.
+SCREENSHOTS = (PROJECT / "docs" / "screenshots" if os.environ.get("UPDATE_SCREENSHOTS")
+               else PROJECT / "test-artifacts" / "screenshots")
 DESKTOP = {"width": 1280, "height": 900}
 
 @dataclass
@@ -106,7 +109,7 @@ def page(browser, console):
 
 @pytest.fixture
 def screenshot():
-    """Saves what the person sees into docs/screenshots/ (the README shows them)."""
+    """Saves what the person sees (into docs/screenshots/ with UPDATE_SCREENSHOTS=1)."""
     def save(page, name: str, height: int = DESKTOP["height"]) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.set_viewport_size({"width": DESKTOP["width"], "height": height})

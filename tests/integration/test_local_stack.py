@@ -80,3 +80,30 @@ def test_ctrl_c_stops_everything_and_frees_the_port():
     assert process.wait(timeout=20) == 0
     assert port_free(port)
     assert port_free(int(aws_endpoint.rsplit(":", 1)[1]))
+
+
+def test_lifecycle_mirrors_the_ses_mailbox_simulator(stack):
+    base = stack.base
+    variables = {"user_name": "Ana", "getting_started_link": "https://app.example.com/start"}
+
+    def send(to):
+        response = requests.post(f"{base}/emails", timeout=5, json={
+            "to": to, "template": "welcome", "variables": variables})
+        assert response.status_code == 202, response.text
+        return response.json()["message_id"]
+
+    def status_of(message_id, wanted):
+        return lambda: requests.get(f"{base}/emails/{message_id}",
+                                    timeout=5).json()["status"] == wanted
+    delivered = send("reader@example.com")
+    bounced = send("bounce@simulator.amazonses.com")
+    complained = send("complaint@simulator.amazonses.com")
+    wait_for(status_of(delivered, "delivered"), 20, "a Delivery event")
+    wait_for(status_of(bounced, "bounced"), 20, "a Bounce event")
+    wait_for(status_of(complained, "complained"), 20, "a Complaint event")
+    suppressed = {entry["email"] for entry in
+                  requests.get(f"{base}/suppressions", timeout=5).json()["suppressions"]}
+    assert {"bounce@simulator.amazonses.com", "complaint@simulator.amazonses.com"} <= suppressed
+    again = requests.post(f"{base}/emails", timeout=5, json={
+        "to": "Bounce@Simulator.AmazonSES.com", "template": "welcome", "variables": variables})
+    assert again.status_code == 422 and again.json()["error"]["code"] == "suppressed"

@@ -1,0 +1,158 @@
+"""The `chalice deploy` path's steps, against moto where it has the service."""
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import zipfile
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from infra.outputs import EXTRA_OUTPUTS, STAGE_ENV
+from infra.stage import CONFIG, load_stage
+from scripts import admin_ui, post_deploy
+from scripts.chalice_cli import run_chalice
+from scripts.config_file import write_stage_env
+from scripts.stack import deploy_stack
+
+OUTPUTS = {name: f"value-of-{name}" for name in
+           [row.output for row in STAGE_ENV] + list(EXTRA_OUTPUTS)}
+
+
+@pytest.fixture
+def account(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        yield boto3.session.Session(region_name="us-east-1")
+
+
+def test_stack_outputs_become_the_stages_env_vars(tmp_path):
+    config = tmp_path / "config.json"
+    shutil.copy(CONFIG, config)
+    write_stage_env("prod", OUTPUTS, config)
+    written = json.loads(config.read_text())
+    env = written["stages"]["prod"]["environment_variables"]
+    for row in STAGE_ENV:
+        assert env[row.env_var] == OUTPUTS[row.output]
+    assert env["HERALD_STAGE"] == "prod"
+    assert written["stages"]["dev"] == json.loads(CONFIG.read_text())["stages"]["dev"]
+
+
+def test_stack_is_created_then_updated_and_outputs_returned(account):
+    cfn = account.client("cloudformation")
+    template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue",
+                                        "Properties": {"QueueName": "herald-test"}}},
+                "Outputs": {"QueueName": {"Value": {"Fn::GetAtt": ["Queue", "QueueName"]}}}}
+    assert deploy_stack(cfn, "s", template, {"Environment": "test"}) == {
+        "QueueName": "herald-test"}
+    template["Resources"]["Queue"]["Properties"]["VisibilityTimeout"] = 30
+    assert deploy_stack(cfn, "s", template, {})["QueueName"] == "herald-test"
+    [stack] = cfn.describe_stacks(StackName="s")["Stacks"]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+
+
+def test_an_update_without_changes_is_not_an_error():
+    cfn = boto3.client("cloudformation", region_name="us-east-1",
+                       aws_access_key_id="x", aws_secret_access_key="x")
+    stack = {"StackName": "s", "StackStatus": "CREATE_COMPLETE", "CreationTime": "2026-01-01",
+             "Outputs": [{"OutputKey": "A", "OutputValue": "1"}]}
+    with Stubber(cfn) as stub:
+        stub.add_response("describe_stacks", {"Stacks": [stack]})
+        stub.add_client_error("update_stack", "ValidationError",
+                              "No updates are to be performed.")
+        stub.add_response("describe_stacks", {"Stacks": [stack]})
+        assert deploy_stack(cfn, "s", {"Resources": {}}, {}) == {"A": "1"}
+
+
+def _deployed_stage(session) -> list[dict]:
+    """What `chalice deploy` leaves: a function with an SQS mapping and a REST API."""
+    role = session.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("app.py", "")
+    lam = session.client("lambda")
+    arn = lam.create_function(FunctionName="herald-dev-consume_send_queue", Runtime="python3.11",
+                              Role=role["Role"]["Arn"], Handler="app.h",
+                              Code={"ZipFile": code.getvalue()},
+                              Environment={"Variables": {"HERALD_STAGE": "dev"}})["FunctionArn"]
+    sqs = session.client("sqs")
+    queue = sqs.create_queue(QueueName="herald-dev-send")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    uuid = lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=arn,
+                                           BatchSize=10)["UUID"]
+    api = session.client("apigateway")
+    rest_api = api.create_rest_api(name="herald")["id"]
+    root = api.get_resources(restApiId=rest_api)["items"][0]["id"]
+    api.put_method(restApiId=rest_api, resourceId=root, httpMethod="GET",
+                   authorizationType="NONE")
+    api.put_integration(restApiId=rest_api, resourceId=root, httpMethod="GET", type="MOCK")
+    api.create_deployment(restApiId=rest_api, stageName="api")
+    return [{"resource_type": "sqs_event", "event_uuid": uuid, "lambda_arn": arn},
+            {"resource_type": "rest_api", "rest_api_id": rest_api,
+             "rest_api_url": f"https://{rest_api}.execute-api.us-east-1.amazonaws.com/api/"}]
+
+
+def test_mapping_reports_batch_item_failures_then_the_consumer_relies_on_it(account):
+    resources = _deployed_stage(account)
+    lam = account.client("lambda")
+    uuid = post_deploy.enable_batch_item_failures(lam, resources)
+    assert lam.get_event_source_mapping(UUID=uuid)["FunctionResponseTypes"] == [
+        "ReportBatchItemFailures"]
+    variables = lam.get_function_configuration(
+        FunctionName="herald-dev-consume_send_queue")["Environment"]["Variables"]
+    assert variables == {"HERALD_STAGE": "dev", "HERALD_REPORT_BATCH_ITEM_FAILURES": "true"}
+
+
+def test_api_stage_is_throttled(account):
+    resources = _deployed_stage(account)
+    api = account.client("apigateway")
+    rest_api = post_deploy.throttle_api(api, resources, "api", 1000, 500)
+    settings = api.get_stage(restApiId=rest_api, stageName="api")["methodSettings"]["*/*"]
+    assert (settings["throttlingRateLimit"], settings["throttlingBurstLimit"]) == (1000, 500)
+
+
+def test_admin_ui_is_published_with_the_stages_config(account, tmp_path):
+    (tmp_path / "index.html").write_text("<html></html>")
+    (tmp_path / "js").mkdir()
+    (tmp_path / "js" / "app.js").write_text("// app")
+    (tmp_path / "config.js").write_text("window.HERALD_CONFIG = {apiBase: ''};")
+    s3, cloudfront = account.client("s3"), account.client("cloudfront")
+    s3.create_bucket(Bucket="herald-dev-admin-ui")
+    distribution = cloudfront.create_distribution(DistributionConfig={
+        "CallerReference": "t", "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "b.s3.amazonaws.com",
+                                             "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all",
+                                 "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}},
+    )["Distribution"]["Id"]
+    outputs = {**OUTPUTS, "AdminUiBucketName": "herald-dev-admin-ui",
+               "AdminUiDistributionId": distribution}
+    config = admin_ui.config_js("https://api.example/api/", "us-east-1", outputs)
+    keys = admin_ui.publish(s3, cloudfront, outputs, config, source=tmp_path)
+    assert keys == ["config.js", "index.html", "js/app.js"]
+    written = s3.get_object(Bucket="herald-dev-admin-ui", Key="config.js")
+    text = written["Body"].read().decode()
+    assert '"apiBase": "https://api.example/api"' in text
+    assert f'"userPoolClientId": "{OUTPUTS["UserPoolClientId"]}"' in text
+    assert written["CacheControl"] == "no-cache"
+    page = s3.head_object(Bucket="herald-dev-admin-ui", Key="js/app.js")
+    assert page["ContentType"] == "text/javascript"
+    invalidations = cloudfront.list_invalidations(DistributionId=distribution)
+    assert invalidations["InvalidationList"]["Quantity"] == 1
+
+
+def test_chalice_runs_for_the_stage_with_its_env(monkeypatch):
+    calls = []
+    monkeypatch.delenv("HERALD_ADMIN_ORIGIN", raising=False)
+    run_chalice(load_stage("prod"), "deploy", run=lambda *a, **k: calls.append((a, k)))
+    [(args, kwargs)] = calls
+    assert args[0][-3:] == ["deploy", "--stage", "prod"] and args[0][0].endswith("chalice")
+    assert kwargs["env"]["HERALD_SEND_QUEUE_NAME"] == "herald-prod-send"
+    assert kwargs["env"]["AWS_DEFAULT_REGION"] == "us-east-1" and kwargs["check"] is True
