@@ -30,7 +30,9 @@ def json_errors(event, get_response):
     try:
         response = get_response(event)
     except HeraldError as error:
-        return error_response(error)
+        response = error_response(error)
+        response.headers.update(auth.cors_headers())  # so the admin UI can read the error
+        return response
     if response.status_code == 500 and isinstance(response.body, dict) and "Code" in response.body:
         logs.error("unhandled error", path=event.path)
         return internal_error_response()

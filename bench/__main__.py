@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import time
+import traceback
 from dataclasses import asdict
 from typing import Callable
 
@@ -53,8 +54,13 @@ def run_all(sizes: Sizes, only: list[str] | None = None) -> list[Figure]:
                 continue
             started = time.monotonic()
             print(f"bench: {name}...", file=sys.stderr, flush=True)
-            with contextlib.redirect_stdout(quiet):
-                figures += benchmark(emulator, sizes)
+            try:
+                with contextlib.redirect_stdout(quiet):
+                    figures += benchmark(emulator, sizes)
+            except Exception as error:  # noqa: BLE001 - one broken benchmark must not hide the rest
+                traceback.print_exc()
+                figures.append(Figure(name, f"did not run: {type(error).__name__}: {error}"[:200],
+                                      "runs", False))
             print(f"bench: {name} took {time.monotonic() - started:.1f} s",
                   file=sys.stderr, flush=True)
     return figures

@@ -8,6 +8,7 @@ starts, the consumer's memory) never carry moto's imports or its work.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -55,8 +56,7 @@ class Emulator:
     def __exit__(self, *exc: Any) -> None:
         _replace_environ(self._own_environ)
         if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+            stop(self.process)
 
     def fresh(self, **overrides: str) -> dict[str, str]:
         """Reset the emulation, create Herald's resources and save the starter
@@ -101,6 +101,17 @@ def _without_aws_and_herald(environ: dict[str, str]) -> dict[str, str]:
 def _replace_environ(values: dict[str, str]) -> None:
     os.environ.clear()
     os.environ.update(values)
+
+
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, grace_s: float = 10) -> None:
+    """Ask a child to stop; kill it if it does not within `grace_s`."""
+    if process.poll() is None:
+        process.send_signal(sig)
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def save_starter_templates() -> None:

@@ -14,13 +14,14 @@ from typing import Any, Callable
 
 import requests
 
-from bench.emulator import PROJECT, Emulator, free_port
+from bench.emulator import PROJECT, Emulator, free_port, stop
 from bench.events import send_body
 from bench.report import Figure
 from bench.sizes import Sizes
 
 START_TIMEOUT_S = 60
 CLIENTS = 4  # services calling POST /emails at once
+RETRIES = 5
 
 
 def _until(predicate: Callable[[], Any], timeout_s: float, what: str) -> None:
@@ -60,8 +61,7 @@ class LocalStack:
         return int(line.split()[1]) / 1024
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
-        self.process.wait(timeout=30)
+        stop(self.process, signal.SIGINT, grace_s=30)  # Ctrl-C, as a developer stops it
 
 
 def _queue_drained(stack: LocalStack) -> Callable[[], bool]:
@@ -80,11 +80,18 @@ def _queue_drained(stack: LocalStack) -> Callable[[], bool]:
     return drained
 
 
-def _post(base: str, index: int) -> str:
-    answer = requests.post(f"{base}/emails", data=send_body(index),
-                           headers={"Content-Type": "application/json"}, timeout=30)
+def _post(base: str, index: int) -> tuple[str, int]:
+    """POST one mail as a careful service does: with an Idempotency-Key, retrying
+    server errors. Returns the message id and how many server errors it met."""
+    headers = {"Content-Type": "application/json", "Idempotency-Key": f"bench-{index}"}
+    for attempt in range(RETRIES + 1):
+        answer = requests.post(f"{base}/emails", data=send_body(index), headers=headers,
+                               timeout=30)
+        if answer.status_code < 500:
+            break
+        time.sleep(0.05 * 2 ** attempt)
     answer.raise_for_status()
-    return answer.json()["message_id"]
+    return answer.json()["message_id"], attempt
 
 
 def _was_sent(base: str, message_id: str) -> bool:
@@ -103,11 +110,12 @@ def run(emulator: Emulator, sizes: Sizes) -> list[Figure]:
         drained = _queue_drained(stack)
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-            ids = list(pool.map(partial(_post, stack.base), range(sizes.local_mails)))
+            posted = list(pool.map(partial(_post, stack.base), range(sizes.local_mails)))
         accepted_s = time.monotonic() - started
-        _until(drained, 600, "the consumer to drain the queue")
+        _until(drained, 900, "the consumer to drain the queue")
         elapsed = time.monotonic() - started
-        sent = sum(1 for message_id in ids if _was_sent(stack.base, message_id))
+        sent = sum(1 for message_id, _ in posted if _was_sent(stack.base, message_id))
+        server_errors = sum(errors for _, errors in posted)
         peak_mb = stack.peak_rss_mb()
     finally:
         stack.stop()
@@ -117,6 +125,7 @@ def run(emulator: Emulator, sizes: Sizes) -> list[Figure]:
                f"{stack.start_s:.1f} s"),
         Figure(f"local stack end to end: {sizes.local_mails} mails accepted -> sent",
                f"{sent / elapsed:.0f} mails/s ({sent} sent in {elapsed:.1f} s; accepting "
-               f"{len(ids) / accepted_s:.0f}/s from {CLIENTS} clients); peak RSS {peak_mb:.0f} MB",
+               f"{len(posted) / accepted_s:.0f}/s from {CLIENTS} clients, {server_errors} "
+               f"answers 500 retried); peak RSS {peak_mb:.0f} MB",
                f"all {sizes.local_mails} sent", sent == sizes.local_mails),
     ]

@@ -40,6 +40,12 @@ def staff_cors() -> CORSConfig | None:
                       max_age=600)
 
 
+def cors_headers() -> dict[str, str]:
+    """CORS headers for responses Chalice does not decorate (errors raised to the middleware)."""
+    cors = staff_cors()
+    return cors.get_access_control_headers() if cors else {}
+
+
 def groups_of(request: Any) -> set[str]:
     """The caller's Cognito groups. API Gateway passes claims as strings
     ("a,b" or "[a b]"); a decoded JWT (chalice local) passes a list."""

@@ -16,3 +16,25 @@ def write_stage_env(stage: str, stack_outputs: Mapping[str, str], path: Path = C
     env = config["stages"][stage].setdefault("environment_variables", {})
     env.update({row.env_var: stack_outputs[row.output] for row in STAGE_ENV})
     path.write_text(json.dumps(config, indent=2) + "\n")
+
+
+def main() -> None:
+    """`python -m scripts.config_file --stage dev --stack herald-dev`: after a
+    package-path deploy, so tools (templates push/pull) find the stage's names."""
+    import argparse
+
+    import boto3
+
+    from infra.stage import load_stage
+    from scripts.stack import outputs
+
+    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    parser.add_argument("--stage", required=True)
+    parser.add_argument("--stack", required=True)
+    args = parser.parse_args()
+    cfn = boto3.client("cloudformation", region_name=load_stage(args.stage).region)
+    write_stage_env(args.stage, outputs(cfn, args.stack))
+
+
+if __name__ == "__main__":
+    main()

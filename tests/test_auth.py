@@ -140,3 +140,12 @@ def test_cors_allows_only_the_admin_ui_origin(monkeypatch):
     assert headers["Access-Control-Allow-Origin"] == "https://d111.cloudfront.net"
     assert "Authorization" in headers["Access-Control-Allow-Headers"]
     wiring.reset()
+
+
+def test_errors_carry_the_cors_headers_so_the_admin_ui_can_read_them(staff_client, monkeypatch):
+    monkeypatch.setenv("HERALD_ADMIN_ORIGIN", "https://d111.cloudfront.net")
+    wiring.reset()
+    refused = staff_client.http.put("/templates/otp", body=json.dumps(OTP).encode(),
+                                    headers=as_staff(auth.OPERATORS))
+    assert refused.status_code == 403
+    assert refused.headers["Access-Control-Allow-Origin"] == "https://d111.cloudfront.net"

@@ -1,8 +1,9 @@
 """The benchmarks at tiny sizes (`python -m bench --smoke`), so they cannot rot.
 
-Timing verdicts depend on the machine and are not asserted here; what must
-hold is that every benchmark runs end to end and reports its figures, and
-that the counted (not timed) figures stay where they are.
+Timing verdicts depend on the machine and on the full sizes, so they are not
+asserted here; what must hold is that every benchmark runs and reports its
+figures, and that the counted ones (AWS calls per POST; mails sent, lost or
+sent twice) stay where they are.
 """
 from __future__ import annotations
 
@@ -22,11 +23,14 @@ def test_every_benchmark_runs_and_reports():
                           capture_output=True, text=True, timeout=240)
     assert done.returncode in (0, 1), done.stderr[-3000:]
     figures = json.loads(done.stdout)
-    names = [figure["name"] for figure in figures]
-    for expected in FIGURES:
-        assert any(expected in name for name in names), (expected, names)
-    by_name = {figure["name"]: figure for figure in figures}
-    counted = [by_name[n] for n in names
-               if any(key in n for key in ("per accepted POST", "sustained send rate",
-                                           "end to end"))]
-    assert all(figure["passed"] for figure in counted), counted
+
+    def figure(fragment: str) -> dict:
+        found = [f for f in figures if fragment in f["name"]]
+        assert found, (fragment, [f["name"] for f in figures], done.stderr[-3000:])
+        return found[0]
+
+    for fragment in FIGURES:
+        figure(fragment)
+    assert figure("per accepted POST")["passed"]
+    assert figure("end to end")["passed"]
+    assert "0 lost, 0 sent twice" in figure("sustained send rate")["value"]  # rate needs 30 s
