@@ -201,9 +201,11 @@ class Producer:
                            field="Idempotency-Key", code="idempotency_key_reused")
         entry = self.log.get(record.message_id) or {}
         status = entry.get("status", "queued")
-        if status == "queued":
-            # The first attempt may have died before its SQS send: send again.
-            # The consumer's claim makes a second copy harmless.
+        waited_s = self.clock() - entry.get("enqueued_epoch_ms", 0) / 1000
+        if status == "queued" and waited_s > self.settings.idempotency_requeue_after_s:
+            # Still unsent long after it was accepted: the first attempt may have died
+            # between its transaction and its SQS send. Enqueue it again; the consumer's
+            # claim makes a second copy harmless. A prompt retry enqueues nothing.
             self.queue.send({**message, "message_id": record.message_id,
                              "version": entry.get("template_version", message["version"]),
                              "pins": entry.get("pins", message["pins"])})

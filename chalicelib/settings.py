@@ -40,6 +40,7 @@ class Settings:
     max_request_bytes: int = 256 * 1024
     message_log_ttl_days: int = 30
     idempotency_ttl_s: int = 24 * 3600
+    idempotency_requeue_after_s: int = 120
     local_mode: bool = False
     # "off" only in the local stack and tests; any other value enforces staff groups
     auth_mode: str = "cognito"

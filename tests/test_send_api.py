@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
-from helpers import OTP, body, post, put_template, send
+from conftest import sent_mail
+from helpers import OTP, body, consume, post, put_template, receive_event, send
+
+from chalicelib import wiring
 
 
 @pytest.fixture
@@ -52,8 +56,7 @@ def test_idempotency_key_replays_and_conflicts(otp, aws):
     again = send(otp, headers=key)
     assert again.status_code == 202
     assert body(again)["message_id"] == first["message_id"]
-    queued_ids = {m["message_id"] for m in _queued(aws)}
-    assert queued_ids == {first["message_id"]}
+    assert [m["message_id"] for m in _queued(aws)] == [first["message_id"]]
     other = send(otp, to="other@example.com", headers=key)
     assert other.status_code == 409
     assert body(other)["error"]["field"] == "Idempotency-Key"
@@ -137,3 +140,25 @@ def test_expires_at_is_recorded(otp):
     accepted = body(send(otp, expires_at=when.isoformat()))
     entry = body(otp.http.get(f"/emails/{accepted['message_id']}"))
     assert entry["expires_at"] == when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_replay_of_a_mail_stuck_unqueued_enqueues_it_again_and_it_is_sent_once(otp, aws):
+    # GIVEN a mail accepted long ago whose SQS message was lost (the first attempt died)
+    key = {"Idempotency-Key": "stuck-1"}
+    first = body(send(otp, headers=key))
+    sqs = boto3.client("sqs")
+    for message in sqs.receive_message(QueueUrl=aws.send_queue_url)["Messages"]:
+        sqs.delete_message(QueueUrl=aws.send_queue_url, ReceiptHandle=message["ReceiptHandle"])
+    producer = wiring.services().producer
+    now = time.time()
+    producer.clock = lambda: now + 600
+    # WHEN the caller retries with the same key
+    again = body(send(otp, headers=key))
+    # THEN the same id is answered and the mail is queued again, then sent once
+    assert again["message_id"] == first["message_id"]
+    event = receive_event(sqs, aws.send_queue_url)
+    assert [json.loads(r["body"])["message_id"] for r in event["Records"]] == \
+        [first["message_id"]]
+    consume(otp, event)
+    consume(otp, event)
+    assert len(sent_mail()) == 1
