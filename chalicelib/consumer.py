@@ -3,7 +3,9 @@ never resends another.
 
 Per batch: each record is claimed and rendered on the handler's thread
 (render time limits use its signal timer), the sends then overlap in
-threads under the shared rate limiter. When any record fails, the succeeded
+threads under the shared rate limiter, and the sent ones are recorded in one
+transaction (two calls per mail, claim and send, plus one per batch). When
+any record fails, the succeeded
 ones are deleted here before failing, so the batch is correct whether or not
 the event source mapping honours `batchItemFailures`.
 """
@@ -87,16 +89,41 @@ class Consumer:
             if job is not None:
                 jobs.append(job)
         by_id = {record["messageId"]: record for record in records}
+        sent: list[tuple[_Job, str]] = []
         with ThreadPoolExecutor(max_workers=max(1, self.settings.send_threads)) as pool:
             futures = [(job, pool.submit(contextvars.copy_context().run, self._send, job))
                        for job in jobs]
             for job, future in futures:
                 try:
-                    future.result()
+                    ses_id = future.result()
                 except Exception as exc:  # noqa: BLE001
                     self._retry_later(by_id[job.record_id], exc)
                     failed.add(job.record_id)
+                    continue
+                if ses_id is not None:
+                    sent.append((job, ses_id))
+        self._record_sent(sent)
         return self._finish(records, failed)
+
+    def _record_sent(self, sent: list[tuple[_Job, str]]) -> None:
+        """Record the batch's sends in one write, as soon as they are all out."""
+        if not sent:
+            return
+        now_ms = int(self.clock() * 1000)
+        try:
+            self.log.record_all([(job.message_id, SENT, {"ses_message_id": ses_id,
+                                                         "sent_epoch_ms": now_ms})
+                                 for job, ses_id in sent])
+        except Exception:  # noqa: BLE001 - the mails are out: never send them again
+            logs.error("sent but not recorded", exc_info=True,
+                       message_ids=[job.message_id for job, _ in sent])
+        for job, ses_id in sent:
+            logs.info("email sent", message_id=job.message_id, ses_message_id=ses_id)
+            measured = {"Sent": (1, metrics.COUNT)}
+            if job.enqueued_at_ms:
+                latency_ms = max(0, now_ms - job.enqueued_at_ms)
+                measured["EnqueueToSendLatency"] = (latency_ms, metrics.MILLISECONDS)
+            metrics.put(measured, message_id=job.message_id)
 
     def _finish(self, records: list[dict[str, Any]], failed: set[str]) -> dict[str, Any]:
         failures = [{"itemIdentifier": record_id} for record_id in sorted(failed)]
@@ -190,32 +217,21 @@ class Consumer:
             return False
         raise _Retry(f"message is {entry['status']} elsewhere; will look again")
 
-    def _send(self, job: _Job) -> None:
+    def _send(self, job: _Job) -> str | None:
+        """Send one mail: SES's message id, None when refused for good (recorded)."""
         with redaction.guarding(job.secrets):
             self.rate.acquire()
             try:
-                ses_id = self.transport.send(job.raw, job.sender, job.to, job.message_id)
+                return self.transport.send(job.raw, job.sender, job.to, job.message_id)
             except SendFailed as exc:
                 if exc.permanent:
                     self.log.record(job.message_id, FAILED, detail=exc.reason)
                     logs.warning("send rejected; not retried", message_id=job.message_id,
                                  reason=exc.reason)
                     metrics.count("Failed", message_id=job.message_id)
-                    return
+                    return None
                 self.log.record(job.message_id, QUEUED, detail=f"{exc.reason}; will retry")
                 raise
-            try:
-                self.log.record(job.message_id, SENT, ses_message_id=ses_id,
-                                sent_epoch_ms=int(self.clock() * 1000))
-            except Exception:  # noqa: BLE001 - the mail is out: never send it again
-                logs.error("sent but not recorded", exc_info=True, message_id=job.message_id,
-                           ses_message_id=ses_id)
-            logs.info("email sent", message_id=job.message_id, ses_message_id=ses_id)
-            sent = {"Sent": (1, metrics.COUNT)}
-            if job.enqueued_at_ms:
-                latency_ms = max(0, round(self.clock() * 1000) - job.enqueued_at_ms)
-                sent["EnqueueToSendLatency"] = (latency_ms, metrics.MILLISECONDS)
-            metrics.put(sent, message_id=job.message_id)
 
 
 def _message_id_of(record: dict[str, Any]) -> str | None:

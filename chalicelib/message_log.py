@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from chalicelib import dynamo
+from chalicelib.errors import NotFound
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 SUPPRESSED, EXPIRED = "suppressed", "expired"
 DELIVERED, BOUNCED, COMPLAINED = "delivered", "bounced", "complained"
+_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
 FINAL_STATUSES = {SENT, FAILED, SUPPRESSED, EXPIRED, DELIVERED, BOUNCED, COMPLAINED}
 
 
@@ -70,6 +72,30 @@ class MessageLog:
     def record(self, message_id: str, status: str, only_if: tuple[str, ...] = (),
                detail: str | None = None, **fields: Any) -> bool:
         """Set the status, append an event, set extra fields; False if `only_if` did not hold."""
+        try:
+            self.db.update_item(**self._update(message_id, status, only_if, detail, fields))
+        except Exception as exc:
+            if dynamo.error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def record_all(self, updates: list[tuple[str, str, dict[str, Any]]]) -> None:
+        """Record several (message_id, status, fields) at once: one call per 100 items,
+        one call per item if the transaction is refused."""
+        for start in range(0, len(updates), _TRANSACTION_ITEMS):
+            chunk = updates[start:start + _TRANSACTION_ITEMS]
+            ops = [{"Update": self._update(message_id, status, (), None, fields)}
+                   for message_id, status, fields in chunk]
+            try:
+                self.db.transact_write_items(TransactItems=ops)
+            except Exception:  # noqa: BLE001 - fall back to one write per item
+                for message_id, status, fields in chunk:
+                    self.record(message_id, status, **fields)
+
+    def _update(self, message_id: str, status: str, only_if: tuple[str, ...],
+                detail: str | None, fields: dict[str, Any]) -> dict[str, Any]:
+        """UpdateItem arguments: status, updated_at, one more event, extra fields."""
         now = self.clock()
         event = {"status": status, "at": iso_now(now)}
         if detail:
@@ -93,21 +119,23 @@ class MessageLog:
                 placeholders.append(f":only{index}")
             args["ConditionExpression"] = f"#s IN ({', '.join(placeholders)})"
         args["ExpressionAttributeValues"] = dynamo.values(vals)
-        try:
-            self.db.update_item(**args)
-        except Exception as exc:
-            if dynamo.error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return args
 
     @staticmethod
     def _key(message_id: str) -> dict[str, Any]:
         return {"message_id": {"S": message_id}}
 
 
+def look_up(log: MessageLog, message_id: str) -> dict[str, Any]:
+    """What GET /emails/{id} (services) and GET /messages/{id} (staff) answer."""
+    entry = log.get(message_id)
+    if entry is None:
+        raise NotFound(f"message {message_id!r} not found", field="message_id")
+    return public_view(entry)
+
+
 def public_view(entry: dict[str, Any]) -> dict[str, Any]:
-    """What GET /emails/{id} shows: status and history, variables already redacted."""
+    """A message's status and history, variables already redacted."""
     import json
 
     view = {key: entry.get(key) for key in (
