@@ -5,8 +5,8 @@ the one middleware below.
 """
 from chalice import Chalice
 
-from chalicelib import auth, logs, paging, suppression_api
-from chalicelib.errors import HeraldError, NotFound
+from chalicelib import auth, logs, paging, staff_send, suppression_api
+from chalicelib.errors import HeraldError
 from chalicelib.http import (
     author_of,
     error_response,
@@ -16,7 +16,7 @@ from chalicelib.http import (
     no_content,
     query,
 )
-from chalicelib.message_log import public_view
+from chalicelib.message_log import look_up
 from chalicelib.settings import feedback_topic_name, send_queue_name
 from chalicelib.wiring import services
 
@@ -102,6 +102,14 @@ def preview_draft():
     return services().templates.preview_draft(json_body(app.current_request))
 
 
+@app.route("/templates/{name}/test-send", methods=["POST"], **STAFF_ROUTE)
+def send_test_mail(name):
+    auth.require(app.current_request, auth.EDITORS)
+    accepted = staff_send.send_test(services().cache, services().producer, name,
+                                    json_body(app.current_request))
+    return json_response(accepted, status=202)
+
+
 @app.route("/emails", methods=["POST"], authorizer=auth.SERVICE_AUTHORIZER)
 def send_email():
     request = app.current_request
@@ -112,10 +120,13 @@ def send_email():
 
 @app.route("/emails/{message_id}", authorizer=auth.SERVICE_AUTHORIZER)
 def get_email(message_id):
-    entry = services().message_log.get(message_id)
-    if entry is None:
-        raise NotFound(f"message {message_id!r} not found", field="message_id")
-    return public_view(entry)
+    return look_up(services().message_log, message_id)
+
+
+@app.route("/messages/{message_id}", **STAFF_ROUTE)
+def get_message(message_id):
+    auth.require(app.current_request, *auth.STAFF)
+    return look_up(services().message_log, message_id)
 
 
 @app.route("/suppressions", **STAFF_ROUTE)

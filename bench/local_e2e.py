@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, Callable
@@ -94,10 +95,18 @@ def _post(base: str, index: int) -> tuple[str, int]:
     return answer.json()["message_id"], attempt
 
 
-def _was_sent(base: str, message_id: str) -> bool:
-    """Sent, whatever came after (the local SES reports delivery moments later)."""
-    entry = requests.get(f"{base}/emails/{message_id}", timeout=30).json()
-    return any(event["status"] == "sent" for event in entry["events"])
+def _outcome(base: str, message_id: str) -> str:
+    """`sent` if it was sent, whatever came after (the local SES reports delivery
+    moments later); else its status, or `missing` when the log has no entry."""
+    answer = requests.get(f"{base}/emails/{message_id}", timeout=30)
+    if answer.status_code == 404:
+        return "missing"
+    entry = answer.json()
+    return "sent" if any(e["status"] == "sent" for e in entry["events"]) else entry["status"]
+
+
+def _unsent(outcomes: Counter[str]) -> str:
+    return "".join(f", {n} {status}" for status, n in sorted(outcomes.items()))
 
 
 def run(emulator: Emulator, sizes: Sizes) -> list[Figure]:
@@ -114,7 +123,8 @@ def run(emulator: Emulator, sizes: Sizes) -> list[Figure]:
         accepted_s = time.monotonic() - started
         _until(drained, 900, "the consumer to drain the queue")
         elapsed = time.monotonic() - started
-        sent = sum(1 for message_id, _ in posted if _was_sent(stack.base, message_id))
+        outcomes = Counter(_outcome(stack.base, message_id) for message_id, _ in posted)
+        sent = outcomes.pop("sent", 0)
         server_errors = sum(errors for _, errors in posted)
         peak_mb = stack.peak_rss_mb()
     finally:
@@ -126,6 +136,6 @@ def run(emulator: Emulator, sizes: Sizes) -> list[Figure]:
         Figure(f"local stack end to end: {sizes.local_mails} mails accepted -> sent",
                f"{sent / elapsed:.0f} mails/s ({sent} sent in {elapsed:.1f} s; accepting "
                f"{len(posted) / accepted_s:.0f}/s from {CLIENTS} clients, {server_errors} "
-               f"answers 500 retried); peak RSS {peak_mb:.0f} MB",
+               f"answers 500 retried{_unsent(outcomes)}); peak RSS {peak_mb:.0f} MB",
                f"all {sizes.local_mails} sent", sent == sizes.local_mails),
     ]

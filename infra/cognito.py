@@ -1,5 +1,6 @@
 """Staff sign-in: a Cognito user pool (admins create users; no self sign-up),
-the admin UI's app client (authorization code flow with PKCE, hosted UI) and
+the admin UI's app client (hosted UI, implicit grant: the ID token comes back
+in the URL fragment of the admin UI's page, see admin_ui/js/session.js) and
 the two groups the API checks: `editors` (templates) and `operators`
 (queues, DLQ, suppressions)."""
 from __future__ import annotations
@@ -35,7 +36,7 @@ def _client(stage: StageConfig) -> dict[str, Any]:
     return {"Type": "AWS::Cognito::UserPoolClient", "Properties": {
         "ClientName": f"{stage.prefix}-admin-ui", "UserPoolId": {"Ref": "UserPool"},
         "GenerateSecret": False, "AllowedOAuthFlowsUserPoolClient": True,
-        "AllowedOAuthFlows": ["code"], "AllowedOAuthScopes": ["openid", "email", "profile"],
+        "AllowedOAuthFlows": ["implicit"], "AllowedOAuthScopes": ["openid", "email"],
         "CallbackURLs": [page], "LogoutURLs": [page],
         "SupportedIdentityProviders": ["COGNITO"],
         "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],

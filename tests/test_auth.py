@@ -96,6 +96,22 @@ def test_operators_touch_dlq_and_suppressions_and_editors_cannot(staff_client):
         assert staff_client.http.get("/queues", headers=as_staff(group)).status_code == 200
 
 
+def test_editors_send_tests_and_all_staff_look_messages_up(staff_client):
+    staff_client.http.put("/templates/otp", body=json.dumps(OTP), headers=as_staff(auth.EDITORS))
+    test_send = {"to": "ana@example.com"}
+    refused = staff_client.http.post("/templates/otp/test-send", body=json.dumps(test_send),
+                                     headers=as_staff(auth.OPERATORS))
+    assert refused.status_code == 403
+    assert "editors" in body(refused)["error"]["message"]
+    accepted = staff_client.http.post("/templates/otp/test-send", body=json.dumps(test_send),
+                                      headers=as_staff(auth.EDITORS))
+    assert accepted.status_code == 202
+    message_id = body(accepted)["message_id"]
+    for group in auth.STAFF:
+        found = staff_client.http.get(f"/messages/{message_id}", headers=as_staff(group))
+        assert body(found)["to"] == "ana@example.com", group
+
+
 def test_local_mode_needs_no_sign_in(client):
     assert put_template(client, "otp", OTP).status_code == 200
 

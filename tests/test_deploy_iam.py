@@ -123,6 +123,8 @@ def _exercise_api(client, sqs, aws) -> str:
     message_id = body(send(client, headers=key))["message_id"]
     assert body(send(client, headers=key))["message_id"] == message_id
     client.http.get(f"/emails/{message_id}")
+    client.http.get(f"/messages/{message_id}")
+    assert post(client, "/templates/otp/test-send", {"to": "t@example.com"}).status_code == 202
     dead = sqs.send_message(QueueUrl=aws.dlq_url, MessageBody=json.dumps(
         {"message_id": "gone", "variables": {}}))["MessageId"]
     assert client.http.get("/queues").status_code == 200

@@ -232,6 +232,15 @@ def test_staff_pool_has_the_two_groups_and_no_self_sign_up(built, stage):
 
 
 @pytest.mark.parametrize("stage", STAGES)
+def test_admin_ui_signs_in_with_the_implicit_grant_and_comes_back_to_its_page(built, stage):
+    client = _resources(built, stage)["UserPoolClient"]["Properties"]
+    assert client["AllowedOAuthFlows"] == ["implicit"]
+    assert client["AllowedOAuthScopes"] == ["openid", "email"]
+    page = {"Fn::Sub": "https://${AdminUiDistribution.DomainName}/"}
+    assert client["CallbackURLs"] == [page] and client["LogoutURLs"] == [page]
+
+
+@pytest.mark.parametrize("stage", STAGES)
 def test_each_function_has_its_declared_policy_and_shared_name(built, stage):
     resources = _resources(built, stage)
     stage_config = load_stage(stage)

@@ -1,4 +1,7 @@
-// The one place that talks to the Herald API (base URL from config.js).
+// The one place that talks to the Herald API (base URL from config.js), signed in
+// deployed stages with the staff member's ID token.
+import {idToken, signIn, signInRequired} from "./session.js";
+
 const apiBase = (window.HERALD_CONFIG?.apiBase ?? "").replace(/\/+$/, "");
 
 // An answer other than 2xx, with the API's {"error": {code, message, field?, line?}}.
@@ -26,8 +29,21 @@ function errorFrom(response, body, method, path) {
     body?.message ?? `the API answered ${response.status} ${response.statusText}`);
 }
 
+// The sign-in expired (or API Gateway refused the token): off to sign in again.
+function signingInAgain() {
+  signIn();
+  return new ApiError(401, "signed_out", "your sign-in has expired; signing in again");
+}
+
+function authorization() {
+  if (!signInRequired) return {};
+  const token = idToken();
+  if (!token) throw signingInAgain();
+  return {Authorization: token};
+}
+
 async function request(method, path, body) {
-  const init = {method, headers: {Accept: "application/json"}};
+  const init = {method, headers: {Accept: "application/json", ...authorization()}};
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -38,6 +54,7 @@ async function request(method, path, body) {
   } catch {
     throw new ApiError(0, "network", "cannot reach the Herald API; check your connection");
   }
+  if (response.status === 401 && signInRequired) throw signingInAgain();
   const text = await response.text();
   let data = null;
   try {

@@ -1,16 +1,27 @@
-// Entry point: the screens of the admin UI and their addresses.
+// Entry point: sign-in (deployed stages), then the screens of the admin UI and their addresses.
+import {accountBar} from "./account.js";
 import {startRouter} from "./router.js";
+import {signIn, signedInUser, startSession} from "./session.js";
+import {errorBox} from "./ui.js";
 import {showEditor} from "./views/editor.js";
 import {showOperations} from "./views/operations.js";
 import {showTemplateList} from "./views/template_list.js";
 import {showTemplate} from "./views/template_view.js";
 
 const NAME = "([a-z0-9-]{1,64})";
+const main = document.querySelector("main");
+const session = startSession();
 
-startRouter(document.querySelector("main"), [
-  {pattern: /^\/templates$/, section: "templates", view: showTemplateList},
-  {pattern: /^\/new$/, section: "templates", view: (main) => showEditor(main, null)},
-  {pattern: new RegExp(`^/templates/${NAME}$`), section: "templates", view: showTemplate},
-  {pattern: new RegExp(`^/templates/${NAME}/edit$`), section: "templates", view: showEditor},
-  {pattern: /^\/operations$/, section: "operations", view: showOperations},
-], "/templates");
+if (session.ready) {
+  const user = signedInUser();
+  if (user) document.querySelector(".site-header").append(accountBar(user));
+  startRouter(main, [
+    {pattern: /^\/templates$/, section: "templates", view: showTemplateList},
+    {pattern: /^\/new$/, section: "templates", view: (container) => showEditor(container, null)},
+    {pattern: new RegExp(`^/templates/${NAME}$`), section: "templates", view: showTemplate},
+    {pattern: new RegExp(`^/templates/${NAME}/edit$`), section: "templates", view: showEditor},
+    {pattern: /^\/operations$/, section: "operations", view: showOperations},
+  ], "/templates");
+} else if (session.problem) {
+  main.replaceChildren(errorBox("Not signed in", {message: session.problem}, signIn));
+}

@@ -11,10 +11,3 @@ export function displayValue(value) {
   if (value === undefined || value === null) return "";
   return typeof value === "string" ? value : JSON.stringify(value);
 }
-
-// {name: sample} for every declared variable that has one.
-export function sampleValues(variables = {}) {
-  return Object.fromEntries(Object.entries(variables)
-    .filter(([, spec]) => spec.sample !== undefined && spec.sample !== null)
-    .map(([name, spec]) => [name, spec.sample]));
-}

@@ -1,4 +1,4 @@
-// Message lookup by id (GET /emails/{id}): what became of one mail.
+// Message lookup by id (GET /messages/{id}): what became of one mail.
 import {api, path} from "../api.js";
 import {field, h} from "../dom.js";
 import {loadInto} from "../ui.js";
@@ -11,7 +11,7 @@ export function messageLookup() {
   function lookUp(event) {
     event.preventDefault();
     const id = messageId.control.value.trim();
-    loadInto(result, `message ${id}`, () => api.get(path`/emails/${id}`), messageDetails);
+    loadInto(result, `message ${id}`, () => api.get(path`/messages/${id}`), messageDetails);
   }
 
   return h("section", {class: "panel", "aria-labelledby": "lookup-title"},

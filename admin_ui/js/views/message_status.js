@@ -1,4 +1,4 @@
-// A message-log entry (GET /emails/{id}): status, recipient, template and events.
+// A message-log entry (GET /messages/{id}): status, recipient, template and events.
 import {h} from "../dom.js";
 import {formatDateTime, shortVersion} from "../format.js";
 import {badge} from "../ui.js";

@@ -1,9 +1,9 @@
-// Test send of the saved version (POST /emails), then its status as it changes.
+// Test send of the saved version (POST /templates/{name}/test-send: the API fills in the
+// sample values), then its status as it changes (GET /messages/{id}).
 import {api, path} from "../api.js";
 import {field, h} from "../dom.js";
 import {every} from "../poll.js";
 import {errorBox, loading} from "../ui.js";
-import {sampleValues} from "../values.js";
 import {FINAL_STATUSES, messageDetails} from "./message_status.js";
 
 const POLL_MS = 1000;
@@ -23,7 +23,7 @@ export function testSendPanel({name, savedVariables, typedValues, hasUnsavedChan
     result.append(details, note);
     const follower = every(POLL_MS, async () => {
       try {
-        const entry = await api.get(path`/emails/${messageId}`);
+        const entry = await api.get(path`/messages/${messageId}`);
         if (JSON.stringify(entry) !== shown) {  // redraw (and announce) only what changed
           shown = JSON.stringify(entry);
           details.replaceChildren(messageDetails(entry));
@@ -42,13 +42,12 @@ export function testSendPanel({name, savedVariables, typedValues, hasUnsavedChan
   async function send(event) {
     event.preventDefault();
     poll?.stop();
-    const declared = savedVariables();
-    const typed = Object.entries(typedValues()).filter(([variable]) => variable in declared);
-    const variables = {...sampleValues(declared), ...Object.fromEntries(typed)};
+    const declared = savedVariables();  // the API fills in the samples of the others
+    const variables = Object.fromEntries(Object.entries(typedValues()).filter(([variable]) => variable in declared));
     button.disabled = true;
     result.replaceChildren(loading("Sending…"));
     try {
-      const accepted = await api.post("/emails", {to: address.control.value.trim(), template: name, variables});
+      const accepted = await api.post(path`/templates/${name}/test-send`, {to: address.control.value.trim(), variables});
       result.replaceChildren(h("p", {}, `Accepted: message ${accepted.message_id}.`,
         hasUnsavedChanges() ? " It uses the saved version, not your unsaved changes." : ""));
       follow(accepted.message_id);
