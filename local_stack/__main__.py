@@ -13,7 +13,10 @@ def main() -> int:
     started = time.monotonic()
     port = int(os.environ.get("PORT", "8000"))
     stack = LocalStack(port)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Ctrl-C and SIGTERM both stop cleanly (even when started in the background,
+    # where a shell hands SIGINT down as ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         server = stack.start()
     except PortInUse as error:
