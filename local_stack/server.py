@@ -45,11 +45,11 @@ class LocalStack:
         """Bring everything up; returns the HTTP server (call serve_forever on it)."""
         ensure_port_free(self.port)
         environment.load_stage_defaults()
-        from moto.server import ThreadedMotoServer
+        from local_stack.emulator import LocalMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         aws_port = _free_port()
-        moto = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
+        moto = LocalMotoServer(ip_address=HOST, port=aws_port, verbose=False)
         moto.start()
         self.started.append(moto)
         endpoint = f"http://{HOST}:{aws_port}"

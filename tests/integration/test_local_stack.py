@@ -104,6 +104,33 @@ def test_lifecycle_mirrors_the_ses_mailbox_simulator(stack):
     suppressed = {entry["email"] for entry in
                   requests.get(f"{base}/suppressions", timeout=5).json()["suppressions"]}
     assert {"bounce@simulator.amazonses.com", "complaint@simulator.amazonses.com"} <= suppressed
-    again = requests.post(f"{base}/emails", timeout=5, json={
+    retry_key = {"Idempotency-Key": "after-bounce"}
+    again = requests.post(f"{base}/emails", timeout=5, headers=retry_key, json={
         "to": "Bounce@Simulator.AmazonSES.com", "template": "welcome", "variables": variables})
     assert again.status_code == 422 and again.json()["error"]["code"] == "suppressed"
+    # the refused transaction kept nothing: once unsuppressed, the same key is a new send
+    assert requests.delete(f"{base}/suppressions/bounce@simulator.amazonses.com",
+                           timeout=5).status_code == 204
+    fresh = requests.post(f"{base}/emails", timeout=5, headers=retry_key, json={
+        "to": "bounce@simulator.amazonses.com", "template": "welcome", "variables": variables})
+    assert fresh.status_code == 202 and not fresh.json().get("replayed")
+
+
+def test_concurrent_sends_are_all_accepted_and_sent(stack):
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = stack.base
+    variables = {"user_name": "Ana", "getting_started_link": "https://app.example.com/start"}
+
+    def send(index):
+        return requests.post(f"{base}/emails", timeout=30, json={
+            "to": f"crowd{index}@example.com", "template": "welcome", "variables": variables})
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(send, range(60)))
+    assert {answer.status_code for answer in answers} == {202}
+    ids = [answer.json()["message_id"] for answer in answers]
+
+    def all_sent():
+        return all(requests.get(f"{base}/emails/{message_id}", timeout=5).json()["status"]
+                   in {"sent", "delivered"} for message_id in ids)
+    wait_for(all_sent, 60, "all 60 mails sent")
