@@ -31,8 +31,15 @@ def post_emails(count: int, first_index: int = 0) -> list[str]:
     return ids
 
 
+def queue_depth(sqs: Any, url: str) -> int:
+    """Visible plus in-flight messages."""
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+    return sum(int(v) for v in attributes["Attributes"].values())
+
+
 class Queue:
-    """The send queue seen from outside Herald (its calls are not Herald's)."""
+    """The send queue as Lambda's event source mapping uses it: receive, delete."""
 
     def __init__(self, env: Mapping[str, str], sqs: Any = None) -> None:
         if sqs is None:
@@ -46,9 +53,8 @@ class Queue:
         self.arn = self.sqs.get_queue_attributes(
             QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
-    def receive(self, at_most: int = 10, wait_s: int = 0) -> list[dict[str, Any]]:
+    def receive(self, at_most: int = 10) -> list[dict[str, Any]]:
         return self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=at_most,
-                                        WaitTimeSeconds=wait_s,
                                         AttributeNames=["All"]).get("Messages", [])
 
     def event(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
@@ -63,12 +69,6 @@ class Queue:
         if done:
             self.sqs.delete_message_batch(QueueUrl=self.url, Entries=done)
 
-    def depth(self, url: str | None = None) -> int:
-        """Visible plus in-flight messages."""
-        attributes = self.sqs.get_queue_attributes(
-            QueueUrl=url or self.url, AttributeNames=[
-                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
-        return sum(int(v) for v in attributes["Attributes"].values())
 
 
 @dataclass(frozen=True)

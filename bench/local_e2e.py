@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import requests
 
+from bench.driver import queue_depth
 from bench.emulator import PROJECT, Emulator, free_port, stop
 from bench.events import send_body
 from bench.report import Figure
@@ -22,7 +23,7 @@ from bench.sizes import Sizes
 
 START_TIMEOUT_S = 60
 CLIENTS = 4  # services calling POST /emails at once
-RETRIES = 5
+RETRIES = 8
 
 
 def _until(predicate: Callable[[], Any], timeout_s: float, what: str) -> None:
@@ -65,39 +66,44 @@ class LocalStack:
         stop(self.process, signal.SIGINT, grace_s=30)  # Ctrl-C, as a developer stops it
 
 
-def _queue_drained(stack: LocalStack) -> Callable[[], bool]:
-    import boto3
+class StackQueues:
+    """The stack's send queue and DLQ, read through its emulator like any AWS client."""
 
-    info = requests.get(f"{stack.base}/_local/info", timeout=5).json()
-    sqs = boto3.session.Session().client(
-        "sqs", endpoint_url=info["aws_endpoint"], region_name=info["region"],
-        aws_access_key_id="local", aws_secret_access_key="local")
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    def __init__(self, stack: LocalStack) -> None:
+        import boto3
 
-    def drained() -> bool:
-        counts = sqs.get_queue_attributes(QueueUrl=info["queue_url"], AttributeNames=names)
-        return not any(int(v) for v in counts["Attributes"].values())
+        self.info = requests.get(f"{stack.base}/_local/info", timeout=5).json()
+        self.sqs = boto3.session.Session().client(
+            "sqs", endpoint_url=self.info["aws_endpoint"], region_name=self.info["region"],
+            aws_access_key_id="local", aws_secret_access_key="local")
 
-    return drained
+    def drained(self) -> bool:
+        return queue_depth(self.sqs, self.info["queue_url"]) == 0
+
+    def dead_letters(self) -> int:
+        return queue_depth(self.sqs, self.info["dlq_url"])
 
 
-def _post(base: str, index: int) -> tuple[str, int]:
+def _post(base: str, index: int) -> tuple[str | None, int]:
     """POST one mail as a careful service does: with an Idempotency-Key, retrying
-    server errors. Returns the message id and how many server errors it met."""
+    server errors. Returns the message id (None if never accepted) and how many
+    server errors it met."""
     headers = {"Content-Type": "application/json", "Idempotency-Key": f"bench-{index}"}
     for attempt in range(RETRIES + 1):
         answer = requests.post(f"{base}/emails", data=send_body(index), headers=headers,
                                timeout=30)
         if answer.status_code < 500:
-            break
-        time.sleep(0.05 * 2 ** attempt)
-    answer.raise_for_status()
-    return answer.json()["message_id"], attempt
+            answer.raise_for_status()
+            return answer.json()["message_id"], attempt
+        time.sleep(min(1.0, 0.05 * 2 ** attempt))
+    return None, RETRIES + 1
 
 
-def _outcome(base: str, message_id: str) -> str:
+def _outcome(base: str, message_id: str | None) -> str:
     """`sent` if it was sent, whatever came after (the local SES reports delivery
-    moments later); else its status, or `missing` when the log has no entry."""
+    moments later); else its status, or why there is none."""
+    if message_id is None:
+        return "never accepted"
     answer = requests.get(f"{base}/emails/{message_id}", timeout=30)
     if answer.status_code == 404:
         return "missing"
@@ -106,7 +112,7 @@ def _outcome(base: str, message_id: str) -> str:
 
 
 def _unsent(outcomes: Counter[str]) -> str:
-    return "".join(f", {n} {status}" for status, n in sorted(outcomes.items()))
+    return "".join(f", {n} {status}" for status, n in sorted(outcomes.items()) if n)
 
 
 def run(emulator: Emulator, sizes: Sizes) -> list[Figure]:
@@ -116,15 +122,16 @@ def run(emulator: Emulator, sizes: Sizes) -> list[Figure]:
         LocalStack(extra_env).stop()
     stack = LocalStack(extra_env)
     try:
-        drained = _queue_drained(stack)
+        queues = StackQueues(stack)
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
             posted = list(pool.map(partial(_post, stack.base), range(sizes.local_mails)))
         accepted_s = time.monotonic() - started
-        _until(drained, 900, "the consumer to drain the queue")
+        _until(queues.drained, 900, "the consumer to drain the queue")
         elapsed = time.monotonic() - started
         outcomes = Counter(_outcome(stack.base, message_id) for message_id, _ in posted)
         sent = outcomes.pop("sent", 0)
+        outcomes["in the DLQ"] = queues.dead_letters()
         server_errors = sum(errors for _, errors in posted)
         peak_mb = stack.peak_rss_mb()
     finally:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from bench.driver import Queue, consume_batch, post_emails
+from bench.driver import Queue, consume_batch, post_emails, queue_depth
 from bench.emulator import Emulator
 from bench.hooks import SimulatedSes
 from bench.report import Figure
@@ -33,7 +33,7 @@ def run(emulator: Emulator, sizes: Sizes) -> list[Figure]:
     # Beyond the bucket's first second of burst, SES lets through at most N/s.
     sustained = (in_window - rate) / seconds
     sends = Counter(m for _, m in ses.accepted)
-    lost = len(set(posted) - set(sends)) + queue.depth(queue.dlq_url)
+    lost = len(set(posted) - set(sends)) + queue_depth(queue.sqs, queue.dlq_url)
     twice = sum(1 for n in sends.values() if n > 1)
     ok = sustained >= TARGET_SHARE * rate and lost == 0 and twice == 0
     return [Figure(f"sustained send rate over {seconds:.0f} s, SES quota N = {rate}/s",

@@ -19,6 +19,8 @@ EDITORS = "editors"
 OPERATORS = "operators"
 STAFF = (EDITORS, OPERATORS)
 STAFF_AUTHORIZER_NAME = "HeraldStaff"
+# Request headers the admin UI sends (CORS preflights and gateway error responses).
+STAFF_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
 # Replaced by the real pool ARN at deploy time (config env var or merge template).
 UNSET_POOL_ARN = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_unset"
 
@@ -36,7 +38,7 @@ def staff_cors() -> CORSConfig | None:
     origin = get_settings().admin_origin
     if not origin:
         return None
-    return CORSConfig(allow_origin=origin, allow_headers=["Authorization", "Idempotency-Key"],
+    return CORSConfig(allow_origin=origin, allow_headers=STAFF_HEADERS,
                       max_age=600)
 
 

@@ -1,13 +1,13 @@
 """The SQS consumer: claim, render, send, record; one record's failure
 never resends another.
 
-Per batch: each record is claimed and rendered on the handler's thread
-(render time limits use its signal timer), the sends then overlap in
-threads under the shared rate limiter, and the sent ones are recorded in one
+Per batch: the records are processed side by side in threads (claim, render,
+send under the shared rate limiter; render time limits are checked
+cooperatively off the main thread), and the sent ones are recorded in one
 transaction (two calls per mail, claim and send, plus one per batch). When
-any record fails, the succeeded
-ones are deleted here before failing, so the batch is correct whether or not
-the event source mapping honours `batchItemFailures`.
+any record fails, the succeeded ones are deleted here before failing, so the
+batch is correct whether or not the event source mapping honours
+`batchItemFailures`.
 """
 from __future__ import annotations
 
@@ -78,32 +78,29 @@ class Consumer:
     def handle(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         """Process one SQS batch; returns `batchItemFailures` (or raises BatchFailed)."""
         failed: set[str] = set()
-        jobs = []
-        for record in records:
-            try:
-                job = self._prepare(record)
-            except Exception as exc:  # noqa: BLE001 - a record's failure must not sink the batch
-                self._retry_later(record, exc)
-                failed.add(record["messageId"])
-                continue
-            if job is not None:
-                jobs.append(job)
-        by_id = {record["messageId"]: record for record in records}
         sent: list[tuple[_Job, str]] = []
         with ThreadPoolExecutor(max_workers=max(1, self.settings.send_threads)) as pool:
-            futures = [(job, pool.submit(contextvars.copy_context().run, self._send, job))
-                       for job in jobs]
-            for job, future in futures:
+            futures = [(record, pool.submit(contextvars.copy_context().run, self._process,
+                                            record)) for record in records]
+            for record, future in futures:
                 try:
-                    ses_id = future.result()
-                except Exception as exc:  # noqa: BLE001
-                    self._retry_later(by_id[job.record_id], exc)
-                    failed.add(job.record_id)
+                    outcome = future.result()
+                except Exception as exc:  # noqa: BLE001 - one record must not sink the batch
+                    self._retry_later(record, exc)
+                    failed.add(record["messageId"])
                     continue
-                if ses_id is not None:
-                    sent.append((job, ses_id))
+                if outcome is not None:
+                    sent.append(outcome)
         self._record_sent(sent)
         return self._finish(records, failed)
+
+    def _process(self, record: dict[str, Any]) -> tuple[_Job, str] | None:
+        """Claim, render and send one record: (job, SES id), or None when nothing was sent."""
+        job = self._prepare(record)
+        if job is None:
+            return None
+        ses_id = self._send(job)
+        return None if ses_id is None else (job, ses_id)
 
     def _record_sent(self, sent: list[tuple[_Job, str]]) -> None:
         """Record the batch's sends in one write, as soon as they are all out."""

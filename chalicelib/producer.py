@@ -127,7 +127,7 @@ class Producer:
             if compiled.doc.category == "layout":
                 raise Unprocessable("a layout cannot be sent; send a template that extends it",
                                     field="template", code="not_sendable")
-            rendered = compiled.render(request.variables, request.locale)
+            rendered = compiled.render(request.variables, request.locale, deliverable=False)
             message_id = self.new_id()
             message = {
                 "v": MESSAGE_FORMAT, "message_id": message_id, "to": request.to.email,

@@ -154,16 +154,21 @@ class CompiledTemplate:
                             if value is not None)
                 for name, v in self.variables.items()}
 
-    def render(self, variables: Mapping[str, Any], locale: str | None = None) -> RenderedMail:
+    def render(self, variables: Mapping[str, Any], locale: str | None = None,
+               deliverable: bool = True) -> RenderedMail:
+        """Render every part. `deliverable=False` (the API's pre-enqueue check) skips the
+        finishing that cannot fail, CSS inlining and the derived text part."""
         context = self.context(variables)
         chosen = self.doc.resolve_locale(locale)
         secrets = redaction.secret_values(context, self.secret_names)
         with redaction.guarding(secrets), time_limit(self.limits.timeout_s):
             subject = self._render_part("subject", chosen, context)
-            html = _inline_css(self._render_part("html", chosen, context))
+            html = self._render_part("html", chosen, context)
+            if deliverable:
+                html = _inline_css(html)
             text_key = _source_key("text", chosen)
             text = (self._render_key(text_key, context) if text_key in self.compiled
-                    else html_to_text(html))
+                    else html_to_text(html) if deliverable else "")
         subject = " ".join(subject.split())[:_SUBJECT_MAX]
         return RenderedMail(subject=subject, html=html, text=text, locale=chosen)
 

@@ -15,7 +15,7 @@ from typing import Any
 from chalice import Chalice
 from chalice.app import SNSEventConfig, SQSEventConfig
 
-from chalicelib.auth import STAFF_AUTHORIZER_NAME
+from chalicelib.auth import STAFF_AUTHORIZER_NAME, STAFF_HEADERS
 from infra import iam, names
 from infra.outputs import ADMIN_UI_ORIGIN, STAGE_ENV
 from infra.stage import StageConfig
@@ -23,6 +23,19 @@ from infra.template import resources_template
 
 REPORT_FAILURES_ENV = "HERALD_REPORT_BATCH_ITEM_FAILURES"
 _ALLOW_ORIGIN = "method.response.header.Access-Control-Allow-Origin"
+# API Gateway header mappings take a static value in single quotes.
+_QUOTED_ORIGIN = {"Fn::Sub": "'" + ADMIN_UI_ORIGIN["Fn::Sub"] + "'"}
+
+
+def gateway_responses(quoted_origin: Any) -> dict[str, dict[str, Any]]:
+    """CORS headers on the errors API Gateway returns itself (the authorizer's
+    401/403, 413, 429, 5XX), so the admin UI can read them; by response type,
+    in the shape of both `x-amazon-apigateway-gateway-responses` and
+    `put_gateway_response`. `quoted_origin` is the origin in single quotes."""
+    headers = {"Access-Control-Allow-Origin": quoted_origin,
+               "Access-Control-Allow-Headers": "'" + ",".join(STAFF_HEADERS) + "'"}
+    parameters = {f"gatewayresponse.header.{name}": value for name, value in headers.items()}
+    return {kind: {"responseParameters": parameters} for kind in ("DEFAULT_4XX", "DEFAULT_5XX")}
 
 
 def lambda_functions(app: Chalice) -> list[str]:
@@ -75,9 +88,8 @@ def _function_resources(stage: StageConfig, app: Chalice) -> dict[str, Any]:
 
 
 def _rest_api(stage: StageConfig, app: Chalice) -> dict[str, Any]:
-    origin = {"Fn::Sub": "'" + ADMIN_UI_ORIGIN["Fn::Sub"] + "'"}
     cors_paths = {path: {"options": {"x-amazon-apigateway-integration": {"responses": {
-        "default": {"responseParameters": {_ALLOW_ORIGIN: origin}}}}}}
+        "default": {"responseParameters": {_ALLOW_ORIGIN: _QUOTED_ORIGIN}}}}}}
         for path, methods in app.routes.items()
         if any(route.cors for route in methods.values())}
     pool = {"x-amazon-apigateway-authorizer": {
@@ -85,8 +97,12 @@ def _rest_api(stage: StageConfig, app: Chalice) -> dict[str, Any]:
     throttle = {"ResourcePath": "/*", "HttpMethod": "*",
                 "ThrottlingRateLimit": stage.infra["api_throttle_rate"],
                 "ThrottlingBurstLimit": stage.infra["api_throttle_burst"]}
+    # In the API definition, not as AWS::ApiGateway::GatewayResponse resources:
+    # SAM's deployment snapshots only the definition, and an update of the
+    # definition drops gateway responses it does not hold.
     return {"Properties": {"MethodSettings": [throttle], "DefinitionBody": {
-        "securityDefinitions": {STAFF_AUTHORIZER_NAME: pool}, "paths": cors_paths}}}
+        "securityDefinitions": {STAFF_AUTHORIZER_NAME: pool}, "paths": cors_paths,
+        "x-amazon-apigateway-gateway-responses": gateway_responses(_QUOTED_ORIGIN)}}}
 
 
 def merge_template(stage: StageConfig, app: Chalice) -> dict[str, Any]:

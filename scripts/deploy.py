@@ -5,7 +5,8 @@
    (including HERALD_SEND_QUEUE_NAME and HERALD_FEEDBACK_TOPIC_NAME, which
    app.py's event decorators read) and refreshes the policy files;
 3. runs `chalice deploy --stage <stage>`;
-4. turns on ReportBatchItemFailures on the SQS mapping, sets API throttling;
+4. turns on ReportBatchItemFailures on the SQS mapping, adds CORS headers to
+   API Gateway's own error responses, sets API throttling;
 5. publishes the admin UI with its config.js.
 Needs AWS credentials allowed to do all of that (an administrator, at first).
 """
@@ -36,10 +37,13 @@ def deploy(stage_name: str, session: Any) -> dict[str, str]:
     iam.write_policy_files(stage)
     print("[3/5] chalice deploy")
     run_chalice(stage, "deploy")
-    print("[4/5] ReportBatchItemFailures, API throttling")
+    print("[4/5] ReportBatchItemFailures, CORS on gateway errors, API throttling")
     resources = post_deploy.deployed_resources(stage_name)
     post_deploy.enable_batch_item_failures(session.client("lambda"), resources)
-    post_deploy.throttle_api(session.client("apigateway"), resources, stage.api_gateway_stage,
+    apigateway = session.client("apigateway")
+    post_deploy.cors_on_gateway_errors(apigateway, resources, stage.api_gateway_stage,
+                                       stage.env["HERALD_ADMIN_ORIGIN"])
+    post_deploy.throttle_api(apigateway, resources, stage.api_gateway_stage,
                              stage.infra["api_throttle_rate"], stage.infra["api_throttle_burst"])
     print("[5/5] admin UI")
     api_url = next(r["rest_api_url"] for r in resources if r["resource_type"] == "rest_api")

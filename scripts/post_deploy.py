@@ -1,13 +1,14 @@
 """What `chalice deploy` cannot set, applied right after it: partial batch
 responses on the SQS mapping (then the consumer's flag that relies on
-them) and API stage throttling. Reads `.chalice/deployed/<stage>.json`."""
+them), CORS on API Gateway's own errors and API stage throttling. Reads
+`.chalice/deployed/<stage>.json`."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
 
-from infra.package import REPORT_FAILURES_ENV
+from infra.package import REPORT_FAILURES_ENV, gateway_responses
 from infra.stage import PROJECT
 
 
@@ -38,6 +39,19 @@ def enable_batch_item_failures(lambda_client: Any, resources: list[dict[str, Any
     lambda_client.update_function_configuration(FunctionName=function,
                                                 Environment={"Variables": variables})
     return mapping["event_uuid"]
+
+
+def cors_on_gateway_errors(apigateway: Any, resources: list[dict[str, Any]], stage_name: str,
+                           origin: str) -> str:
+    """Gateway responses with the admin UI's CORS headers, then a new deployment
+    of the stage so they apply. `chalice deploy` overwrites the API definition,
+    which drops them: run after every deploy, before `throttle_api`."""
+    rest_api_id = _one(resources, "rest_api")["rest_api_id"]
+    for response_type, response in gateway_responses(f"'{origin}'").items():
+        apigateway.put_gateway_response(restApiId=rest_api_id, responseType=response_type,
+                                        **response)
+    apigateway.create_deployment(restApiId=rest_api_id, stageName=stage_name)
+    return rest_api_id
 
 
 def throttle_api(apigateway: Any, resources: list[dict[str, Any]], stage_name: str,

@@ -16,6 +16,7 @@ from infra.template import resources_template
 
 STAGES = sorted(read_config()["stages"])
 CONSUMER = "ConsumeSendQueue"
+QUOTED_ORIGIN = {"Fn::Sub": "'https://${AdminUiDistribution.DomainName}'"}
 
 
 @pytest.fixture(scope="session")
@@ -199,14 +200,24 @@ def test_api_is_throttled_and_authorized(built, stage):
 @pytest.mark.parametrize("stage", STAGES)
 def test_cors_preflight_only_for_admin_routes_and_the_cloudfront_origin(built, stage):
     paths = _resources(built, stage)["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
-    origin = {"Fn::Sub": "'https://${AdminUiDistribution.DomainName}'"}
     for path, methods in paths.items():
         if path == "/health" or path.startswith("/emails"):
             assert "options" not in methods, path
             continue
         params = methods["options"]["x-amazon-apigateway-integration"]["responses"]["default"][
             "responseParameters"]
-        assert params["method.response.header.Access-Control-Allow-Origin"] == origin, path
+        assert params["method.response.header.Access-Control-Allow-Origin"] == QUOTED_ORIGIN, path
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_gateway_errors_carry_cors_for_the_cloudfront_origin(built, stage):
+    swagger = _resources(built, stage)["RestAPI"]["Properties"]["DefinitionBody"]
+    headers = {"gatewayresponse.header.Access-Control-Allow-Origin": QUOTED_ORIGIN,
+               "gatewayresponse.header.Access-Control-Allow-Headers":
+                   "'Authorization,Content-Type,Idempotency-Key'"}
+    assert swagger["x-amazon-apigateway-gateway-responses"] == {
+        "DEFAULT_4XX": {"responseParameters": headers},
+        "DEFAULT_5XX": {"responseParameters": headers}}
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -110,6 +110,23 @@ def test_mapping_reports_batch_item_failures_then_the_consumer_relies_on_it(acco
     assert variables == {"HERALD_STAGE": "dev", "HERALD_REPORT_BATCH_ITEM_FAILURES": "true"}
 
 
+def test_gateway_errors_carry_cors_and_the_stage_is_redeployed(account):
+    resources = _deployed_stage(account)
+    api = account.client("apigateway")
+    rest_api = resources[1]["rest_api_id"]
+    deployed = api.get_stage(restApiId=rest_api, stageName="api")["deploymentId"]
+    assert post_deploy.cors_on_gateway_errors(api, resources, "api",
+                                              "https://d111.cloudfront.net") == rest_api
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        response = api.get_gateway_response(restApiId=rest_api, responseType=kind)
+        assert response["responseParameters"] == {
+            "gatewayresponse.header.Access-Control-Allow-Origin": "'https://d111.cloudfront.net'",
+            "gatewayresponse.header.Access-Control-Allow-Headers":
+                "'Authorization,Content-Type,Idempotency-Key'"}
+    # a new deployment of the stage, or the responses would not apply
+    assert api.get_stage(restApiId=rest_api, stageName="api")["deploymentId"] != deployed
+
+
 def test_api_stage_is_throttled(account):
     resources = _deployed_stage(account)
     api = account.client("apigateway")
