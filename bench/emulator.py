@@ -1,6 +1,6 @@
-"""The AWS emulation the benchmarks run against: a moto server in its own
-process on 127.0.0.1, with Herald's resources created and the starter
-templates saved.
+"""The AWS emulation the benchmarks run against: the local stack's moto server
+in its own process on 127.0.0.1, with Herald's resources created and the
+starter templates saved.
 
 It runs in a separate process so that the processes being measured (cold
 starts, the consumer's memory) never carry moto's imports or its work.
@@ -48,7 +48,7 @@ class Emulator:
 
     def __enter__(self) -> Emulator:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(self.port)],
+            [sys.executable, "-m", "bench.moto_process", str(self.port)], cwd=PROJECT,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for_port(self.port)
         return self
