@@ -7,7 +7,6 @@ configured days (TTL attribute `expires_ttl`). Variables are stored redacted.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from chalicelib import dynamo
@@ -22,14 +21,6 @@ FINAL_STATUSES = {SENT, FAILED, SUPPRESSED, EXPIRED, DELIVERED, BOUNCED, COMPLAI
 
 def iso_now(now: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
-
-
-@dataclass(frozen=True)
-class Claim:
-    """Result of trying to take a message for sending."""
-
-    claimed: bool
-    status: str | None  # the status found when not claimed (None: no such message)
 
 
 class MessageLog:

@@ -18,21 +18,28 @@ class PortInUse(SystemExit):
     pass
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
         return probe.getsockname()[1]
 
 
-def ensure_port_free(port: int) -> None:
+def port_is_free(port: int) -> bool:
+    """Nothing listens there (TIME_WAIT leftovers of closed connections don't count)."""
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((HOST, port))
+            return True
         except OSError:
-            raise PortInUse(
-                f"error: {HOST}:{port} is already in use - is another `make run` running? "
-                f"Stop it, or pick another port: PORT=8001 make run") from None
+            return False
+
+
+def ensure_port_free(port: int) -> None:
+    if not port_is_free(port):
+        raise PortInUse(
+            f"error: {HOST}:{port} is already in use - is another `make run` running? "
+            f"Stop it, or pick another port: PORT=8001 make run")
 
 
 @dataclass
@@ -48,7 +55,7 @@ class LocalStack:
         from local_stack.emulator import LocalMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        aws_port = _free_port()
+        aws_port = free_port()
         moto = LocalMotoServer(ip_address=HOST, port=aws_port, verbose=False)
         moto.start()
         self.started.append(moto)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,26 +19,11 @@ from typing import Any, TypeVar
 import boto3
 import requests
 
+from local_stack.server import free_port
+
 PROJECT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def port_free(port: int) -> bool:
-    """Nothing listens there (TIME_WAIT leftovers of closed connections don't count)."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((HOST, port))
-            return True
-        except OSError:
-            return False
 
 
 def wait_for(predicate: Callable[[], T], timeout_s: float, what: str) -> T:

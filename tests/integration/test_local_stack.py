@@ -6,7 +6,9 @@ import time
 
 import pytest
 import requests
-from stack_process import free_port, healthy, port_free, running_stack, start, wait_for
+from stack_process import healthy, running_stack, start, wait_for
+
+from local_stack.server import free_port, port_is_free
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +80,8 @@ def test_ctrl_c_stops_everything_and_frees_the_port():
     aws_endpoint = requests.get(f"{base}/_local/info", timeout=5).json()["aws_endpoint"]
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=20) == 0
-    assert port_free(port)
-    assert port_free(int(aws_endpoint.rsplit(":", 1)[1]))
+    assert port_is_free(port)
+    assert port_is_free(int(aws_endpoint.rsplit(":", 1)[1]))
 
 
 def test_lifecycle_mirrors_the_ses_mailbox_simulator(stack):
