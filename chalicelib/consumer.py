@@ -21,7 +21,7 @@ from typing import Any, Callable
 from chalicelib import dynamo, logs, metrics, redaction
 from chalicelib.addresses import parse_address
 from chalicelib.errors import HeraldError, RenderError
-from chalicelib.mail_transport import SendFailed, SesTransport, build_mime
+from chalicelib.mail_transport import SendFailed, SesTransport
 from chalicelib.message_log import (
     EXPIRED,
     FAILED,
@@ -32,6 +32,7 @@ from chalicelib.message_log import (
     SUPPRESSED,
     MessageLog,
 )
+from chalicelib.mime import build_mime
 from chalicelib.queues import SendQueue
 from chalicelib.send_rate import SendRateLimiter
 from chalicelib.settings import Settings

@@ -1,20 +1,15 @@
-"""Builds the MIME message and sends it through SES v2 as raw content.
+"""Sends raw MIME through SES v2.
 
 Raw MIME lets Herald set its own Message-ID and headers (List-Unsubscribe
 later) and keeps text and HTML as one multipart/alternative.
 """
 from __future__ import annotations
 
-import time
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import formatdate, make_msgid, parseaddr
-from typing import Any, Mapping
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.dynamo import error_code
-from chalicelib.renderer import RenderedMail
 
 # Errors that are about this one message: retrying cannot help.
 PERMANENT_SES_ERRORS = {"MessageRejected", "BadRequestException", "InvalidParameterValue"}
@@ -27,25 +22,6 @@ class SendFailed(Exception):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
-
-
-def build_mime(mail: RenderedMail, to: str, sender: str, reply_to: str | None,
-               herald_id: str, headers: Mapping[str, str] | None = None) -> bytes:
-    message = EmailMessage(policy=SMTP)
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "herald.local"
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = mail.subject
-    message["Date"] = formatdate(time.time(), usegmt=True)
-    message["Message-ID"] = make_msgid(idstring=herald_id, domain=domain)
-    message["X-Herald-Message-Id"] = herald_id
-    if reply_to:
-        message["Reply-To"] = reply_to
-    for name, value in (headers or {}).items():
-        message[name] = value
-    message.set_content(mail.text)
-    message.add_alternative(mail.html, subtype="html")
-    return message.as_bytes()
 
 
 class SesTransport:

@@ -10,95 +10,22 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import dynamo, logs, metrics, redaction
-from chalicelib.addresses import Address, parse_address
-from chalicelib.errors import (
-    BadRequest,
-    Conflict,
-    PayloadTooLarge,
-    ServiceUnavailable,
-    TooManyRequests,
-    Unprocessable,
-)
+from chalicelib.errors import Conflict, ServiceUnavailable, TooManyRequests, Unprocessable
 from chalicelib.idempotency import IdempotencyStore, KeyRecord, request_hash
 from chalicelib.message_log import FAILED, MessageLog
 from chalicelib.queues import SendQueue
 from chalicelib.rate_limits import RateLimiter
+from chalicelib.send_request import SendRequest, idempotency_key, parse_send_request
 from chalicelib.settings import Settings
 from chalicelib.suppression import SuppressionList
 from chalicelib.template_cache import TemplateCache
-from chalicelib.template_model import LOCALE_PATTERN, validate_name
 
-_FIELDS = {"to", "template", "variables", "locale", "expires_at"}
 MESSAGE_FORMAT = 1
-
-
-@dataclass(frozen=True)
-class SendRequest:
-    to: Address
-    template: str
-    variables: dict[str, Any]
-    locale: str | None
-    expires_at: float | None
-
-
-def _expiry(raw: Any, now: float) -> float | None:
-    if raw is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise BadRequest("expires_at must be an ISO 8601 time with a zone, "
-                         "e.g. 2026-01-01T12:00:00Z", field="expires_at")
-    if moment.timestamp() <= now:
-        raise Unprocessable("expires_at is already past", field="expires_at", code="expired")
-    return moment.timestamp()
-
-
-def parse_send_request(raw_body: bytes, max_bytes: int, now: float) -> SendRequest:
-    if len(raw_body) > max_bytes:
-        raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes", field="body")
-    try:
-        body = json.loads(raw_body or b"null")
-    except ValueError:
-        raise BadRequest("request body is not valid JSON", field="body") from None
-    if not isinstance(body, dict):
-        raise BadRequest("request body must be a JSON object", field="body")
-    unknown = sorted(set(body) - _FIELDS)
-    if unknown:
-        raise BadRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
-    if "template" not in body:
-        raise BadRequest("template is required", field="template")
-    try:
-        template = validate_name(body["template"])
-    except BadRequest:
-        raise BadRequest("template must be a template name", field="template") from None
-    variables = body.get("variables", {})
-    if not isinstance(variables, dict):
-        raise BadRequest("variables must be an object", field="variables")
-    locale = body.get("locale")
-    if locale is not None and (not isinstance(locale, str) or not LOCALE_PATTERN.match(locale)):
-        raise BadRequest("locale looks like en or pt-BR", field="locale")
-    return SendRequest(to=parse_address(body.get("to")), template=template,
-                       variables=variables, locale=locale,
-                       expires_at=_expiry(body.get("expires_at"), now))
-
-
-def _idempotency_key(raw: str | None) -> str | None:
-    if raw is None:
-        return None
-    if not 1 <= len(raw) <= 255 or not raw.isprintable():
-        raise BadRequest("Idempotency-Key must be 1-255 printable characters",
-                         field="Idempotency-Key")
-    return raw
 
 
 class Producer:
@@ -118,8 +45,8 @@ class Producer:
         self.clock = clock
         self.new_id = new_id
 
-    def accept(self, raw_body: bytes, idempotency_key: str | None) -> dict[str, Any]:
-        key = _idempotency_key(idempotency_key)
+    def accept(self, raw_body: bytes, raw_key: str | None) -> dict[str, Any]:
+        key = idempotency_key(raw_key)
         request = parse_send_request(raw_body, self.settings.max_request_bytes, self.clock())
         compiled = self.cache.latest(request.template)
         with redaction.guarding(redaction.secret_values(request.variables,

@@ -7,62 +7,23 @@ only after the queue accepted its copy, and views redact secret variables
 """
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import logs, redaction
+from chalicelib import logs
+from chalicelib.dlq_view import dlq_view
 from chalicelib.errors import NotFound, ServiceUnavailable
-from chalicelib.message_log import FAILED, QUEUED, SENDING, MessageLog, iso_now
+from chalicelib.message_log import FAILED, QUEUED, SENDING, MessageLog
 
 _SQS_BATCH = 10
 _PEEK_VISIBILITY_S = 10  # hidden at most this long if the release after a peek fails
 _MOVE_VISIBILITY_S = 60  # long enough to copy and delete one batch
-_PREVIEW_CHARS = 200
 _COUNT_ATTRIBUTES = {"visible": "ApproximateNumberOfMessages",
                      "in_flight": "ApproximateNumberOfMessagesNotVisible",
                      "delayed": "ApproximateNumberOfMessagesDelayed"}
-_VIEW_FIELDS = ("message_id", "to", "template", "locale")
-
-
-def _iso_ms(epoch_ms: Any) -> str | None:
-    return iso_now(int(epoch_ms) / 1000) if epoch_ms else None
-
-
-def _preview(body: str) -> str:
-    """The start of an unreadable body, cut before its variables (they may be secret)."""
-    cut = body.find("variables")
-    text = body if cut < 0 else body[:cut] + "[variables withheld]"
-    return text if len(text) <= _PREVIEW_CHARS else text[:_PREVIEW_CHARS] + "..."
-
-
-def dlq_view(message: dict[str, Any]) -> dict[str, Any]:
-    """What an operator sees of one DLQ message: the send, secrets redacted."""
-    attributes = message.get("Attributes", {})
-    view: dict[str, Any] = {"id": message["MessageId"],
-                            "sent_at": _iso_ms(attributes.get("SentTimestamp")),
-                            "receive_count": int(attributes.get("ApproximateReceiveCount", 0))}
-    try:
-        body = json.loads(message["Body"])
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or not isinstance(body.get("variables"), dict):
-        return {**view, "error": "body is not a Herald send message",
-                "raw": _preview(message["Body"])}
-    secret = body.get("secret")
-    variables = body["variables"]
-    names = secret if isinstance(secret, list) else list(variables)  # unknown: hide all
-    view.update({key: body.get(key) for key in _VIEW_FIELDS})
-    view.update({"template_version": body.get("version"),
-                 "variables": redaction.redact_variables(variables, names),
-                 "enqueued_at": _iso_ms(body.get("enqueued_at")),
-                 "expires_at": iso_now(body["expires_at"]) if body.get("expires_at") else None})
-    return view
-
-
 class QueueAdmin:
     def __init__(self, sqs: Any, cloudwatch: Any, log: MessageLog, queue_url: str,
                  dlq_url: str, move_task: bool, max_move: int,
