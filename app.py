@@ -3,7 +3,7 @@
 Each route calls one function of chalicelib; errors become JSON responses in
 the one middleware below.
 """
-from chalice import Chalice
+from chalice import Chalice, Rate
 
 from chalicelib import auth, logs, paging, staff_send, suppression_api
 from chalicelib.errors import HeraldError
@@ -17,7 +17,7 @@ from chalicelib.http import (
     query,
 )
 from chalicelib.message_log import look_up
-from chalicelib.settings import feedback_topic_name, send_queue_name
+from chalicelib.settings import consumer_max_concurrency, feedback_queue_name, send_queue_name
 from chalicelib.wiring import services
 
 app = Chalice(app_name="herald")
@@ -178,11 +178,18 @@ def redrive_dlq():
     return services().queue_admin.redrive()
 
 
-@app.on_sqs_message(queue=send_queue_name(), batch_size=10)
+@app.on_sqs_message(queue=send_queue_name(), batch_size=10,
+                    maximum_concurrency=consumer_max_concurrency())
 def consume_send_queue(event):
-    return services().consumer.handle(event.to_dict()["Records"])
+    remaining_ms = event.context.get_remaining_time_in_millis() if event.context else None
+    return services().consumer.handle(event.to_dict()["Records"], remaining_ms)
 
 
-@app.on_sns_message(topic=feedback_topic_name())
+@app.on_sqs_message(queue=feedback_queue_name(), batch_size=10)
 def handle_ses_feedback(event):
     return services().feedback.handle(event.to_dict()["Records"])
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def reconcile(event):
+    return services().reconciler.run()

@@ -1,5 +1,8 @@
 """Lazily created boto3 clients sharing one session.
 
+Every client has explicit timeouts (botocore's 60 s + 60 s defaults outlast
+a 10 s Lambda) and, except SES, botocore's standard retries.
+
 Creating clients costs cold-start time (boto3 import ~300 ms, each client
 ~50 ms), so nothing is created at import; each client is built on first use
 and then reused by every later invocation of the container.
@@ -10,6 +13,16 @@ import contextlib
 import gc
 import threading
 from typing import Any, Iterator
+
+CONNECT_TIMEOUT_S = 1
+READ_TIMEOUT_S = 3
+# SendEmail has no idempotency key: a resend after a read timeout sends the mail
+# twice, so SES calls are tried once (and retried through SQS instead), with a
+# short read timeout (SES answers in well under a second).
+NOT_RETRIED = frozenset({"sesv2"})
+SES_READ_TIMEOUT_S = 2
+# The longest one SES call may take: a send starts only if it ends within its lease.
+SES_CALL_BUDGET_S = CONNECT_TIMEOUT_S + SES_READ_TIMEOUT_S
 
 _lock = threading.RLock()
 _session: Any = None
@@ -51,7 +64,10 @@ def client(service: str, region: str) -> Any:
         if key not in _clients:
             from botocore.config import Config
 
-            config = Config(retries={"max_attempts": 3, "mode": "standard"},
+            once = service in NOT_RETRIED
+            config = Config(retries={"total_max_attempts": 1 if once else 3, "mode": "standard"},
+                            connect_timeout=CONNECT_TIMEOUT_S,
+                            read_timeout=SES_READ_TIMEOUT_S if once else READ_TIMEOUT_S,
                             max_pool_connections=32)
             with _collector_paused():
                 _clients[key] = session().client(service, region_name=region, config=config)
@@ -64,3 +80,27 @@ def reset() -> None:
     with _lock:
         _clients.clear()
         _session = None
+
+
+# Errors about the request itself: retrying the same call cannot help.
+_PERMANENT_CODES = frozenset({"ValidationException", "NoSuchKey", "NoSuchVersion",
+                              "InvalidArgument", "InvalidParameterValue", "MessageRejected",
+                              "BadRequestException", "SerializationException"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """AWS trouble worth retrying later (throttling, 5xx, timeouts, lost connections),
+    told apart from everything else by the error's kind."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(exc, BotoCoreError):
+        return True
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code") not in _PERMANENT_CODES
+    return False
+
+
+def describe(exc: BaseException) -> str:
+    """An AWS error in a few words (its code or class), for events and logs."""
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code") or type(exc).__name__)

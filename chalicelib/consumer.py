@@ -1,127 +1,313 @@
-"""The SQS consumer: claim, render, send, record; one record's failure
-never resends another.
+"""The SQS consumer: claim, render, send, record; one mail's trouble never
+resends another, and no mail is sent twice by Herald's own doing.
 
-Per batch: the records are processed side by side in threads (claim, render,
-send under the shared rate limiter; render time limits are checked
-cooperatively off the main thread), and the sent ones are recorded in one
-transaction (two calls per mail, claim and send, plus one per batch). When
-any record fails, the succeeded ones are deleted here before failing, so the
-batch is correct whether or not the event source mapping honours
+Per record (records of a batch run side by side in threads):
+- claim the mail in its log entry under a fresh owner, with a lease that
+  outlives this invocation (so a lease only runs out when its holder is
+  dead) plus a grace for SES's Send event before anyone may send it again;
+- render and build the MIME message: a failure there is about the mail and
+  recorded `failed` at once; transient AWS trouble gives the mail back;
+- send through SES once (no SDK retries): an answer SES never gave (read
+  timeout) leaves the mail `sending`, in doubt, until the grace has passed
+  or SES's Send event recorded it;
+- record `sent` right away, conditional on still owning the claim; when
+  DynamoDB cannot take it, a note in the queue records it later.
+When any record fails, the succeeded ones are deleted here before failing,
+so the batch is correct whether or not the mapping honours
 `batchItemFailures`.
 """
 from __future__ import annotations
 
 import contextvars
-import json
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from chalicelib import dynamo, logs, metrics, redaction
+from chalicelib import aws, dynamo, envelope, logs, metrics, redaction
 from chalicelib.addresses import parse_address
-from chalicelib.errors import HeraldError, RenderError
-from chalicelib.mail_transport import SendFailed, SesTransport
-from chalicelib.message_log import (
+from chalicelib.dynamo import TransactionCancelled
+from chalicelib.envelope import Envelope
+from chalicelib.mail_transport import IN_DOUBT, PERMANENT, SendFailed, SesTransport
+from chalicelib.message_log import MessageLog
+from chalicelib.mime import build_mime
+from chalicelib.outbox import Outbox
+from chalicelib.queues import SendQueue
+from chalicelib.send_rate import SendRateLimiter
+from chalicelib.settings import Settings
+from chalicelib.states import (
+    ACCEPTED_BY_SES,
     EXPIRED,
     FAILED,
-    FINAL_STATUSES,
+    FINAL,
     QUEUED,
     SENDING,
     SENT,
     SUPPRESSED,
-    MessageLog,
 )
-from chalicelib.mime import build_mime
-from chalicelib.queues import SendQueue
-from chalicelib.send_rate import SendRateLimiter
-from chalicelib.settings import Settings
 from chalicelib.suppression import SuppressionList
 from chalicelib.template_cache import TemplateCache
 
-_REQUIRED_KEYS = {"message_id", "to", "template", "version", "variables"}
+_RECORD_ATTEMPTS = 3  # the `sent` write's own retries (each with botocore's)
 
 
 class BatchFailed(Exception):
     """Raised after acknowledging the good records, so Lambda retries only the rest."""
 
 
-class _Retry(Exception):
-    """This record should come back later (transient trouble)."""
+class Retry(Exception):
+    """Give the record back to SQS; it comes back after `delay_s` (None: backoff)."""
+
+    def __init__(self, reason: str, delay_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.delay_s = delay_s
 
 
-@dataclass
-class _Job:
-    record_id: str
-    message_id: str
-    raw: bytes
-    sender: str
-    to: str
-    secrets: tuple[str, ...]
-    enqueued_at_ms: int | None
+@dataclass(frozen=True)
+class _Run:
+    """One invocation's time: when it ends, and the claims it makes."""
+
+    deadline: float
+    lease_until: float
+    reclaim_at: float
 
 
 class Consumer:
     def __init__(self, settings: Settings, cache: TemplateCache, log: MessageLog,
                  suppressions: SuppressionList, transport: SesTransport, queue: SendQueue,
-                 dynamodb: Any, rate: SendRateLimiter,
-                 clock: Callable[[], float] = time.time) -> None:
+                 outbox: Outbox, dynamodb: Any, rate: SendRateLimiter,
+                 clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = settings
         self.cache = cache
         self.log = log
         self.suppressions = suppressions
         self.transport = transport
         self.queue = queue
+        self.outbox = outbox
         self.db = dynamodb
         self.rate = rate
         self.clock = clock
+        self.sleep = sleep
 
-    def handle(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+    def handle(self, records: list[dict[str, Any]],
+               remaining_ms: float | None = None) -> dict[str, Any]:
         """Process one SQS batch; returns `batchItemFailures` (or raises BatchFailed)."""
-        failed: set[str] = set()
-        sent: list[tuple[_Job, str]] = []
+        now = self.clock()
+        deadline = now + (remaining_ms if remaining_ms is not None else 10_000) / 1000
+        lease_until = deadline + self.settings.lease_margin_s
+        run = _Run(deadline, lease_until, lease_until + self.settings.send_evidence_grace_s)
+        failed: dict[str, Retry] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.settings.send_threads)) as pool:
             futures = [(record, pool.submit(contextvars.copy_context().run, self._process,
-                                            record)) for record in records]
+                                            record, run)) for record in records]
             for record, future in futures:
                 try:
-                    outcome = future.result()
-                except Exception as exc:  # noqa: BLE001 - one record must not sink the batch
-                    self._retry_later(record, exc)
-                    failed.add(record["messageId"])
-                    continue
-                if outcome is not None:
-                    sent.append(outcome)
-        self._record_sent(sent)
-        return self._finish(records, failed)
+                    future.result()
+                except Retry as retry:
+                    failed[record["messageId"]] = retry
+        for record in records:
+            retry = failed.get(record["messageId"])
+            if retry is not None:
+                self._retry_later(record, retry)
+        return self._finish(records, set(failed))
 
-    def _process(self, record: dict[str, Any]) -> tuple[_Job, str] | None:
-        """Claim, render and send one record: (job, SES id), or None when nothing was sent."""
-        job = self._prepare(record)
-        if job is None:
-            return None
-        ses_id = self._send(job)
-        return None if ses_id is None else (job, ses_id)
-
-    def _record_sent(self, sent: list[tuple[_Job, str]]) -> None:
-        """Record the batch's sends in one write, as soon as they are all out."""
-        if not sent:
-            return
-        now_ms = int(self.clock() * 1000)
+    def _process(self, record: dict[str, Any], run: _Run) -> None:
+        """Handle one record; raises Retry (logged, its delay set) when it should come back."""
         try:
-            self.log.record_all([(job.message_id, SENT, {"ses_message_id": ses_id,
-                                                         "sent_epoch_ms": now_ms})
-                                 for job, ses_id in sent])
-        except Exception:  # noqa: BLE001 - the mails are out: never send them again
-            logs.error("sent but not recorded", exc_info=True,
-                       message_ids=[job.message_id for job, _ in sent])
-        for job, ses_id in sent:
-            logs.info("email sent", message_id=job.message_id, ses_message_id=ses_id)
-            measured = {"Sent": (1, metrics.COUNT)}
-            if job.enqueued_at_ms:
-                latency_ms = max(0, now_ms - job.enqueued_at_ms)
-                measured["EnqueueToSendLatency"] = (latency_ms, metrics.MILLISECONDS)
-            metrics.put(measured, message_id=job.message_id)
+            message = envelope.decode(record["body"])
+        except envelope.BadEnvelope as exc:  # left to reach the DLQ, where it is shown
+            raise self._retry(record, Retry(str(exc))) from None
+        secrets = redaction.secret_values(message.variables, message.secret_names)
+        with redaction.guarding(secrets), logs.bind(message_id=message.message_id):
+            try:
+                if message.kind == envelope.SENT_NOTE:
+                    self._apply_note(message)
+                else:
+                    self._deliver(message, run)
+            except Retry as retry:
+                raise self._retry(record, retry) from None
+            except Exception as exc:  # noqa: BLE001 - unknown trouble: retried, then DLQ
+                reason = redaction.scrub(f"{type(exc).__name__}: {exc}")
+                raise self._retry(record, Retry(reason)) from None
+
+    # -- one mail ---------------------------------------------------------------
+
+    def _deliver(self, message: Envelope, run: _Run) -> None:
+        message_id = message.message_id
+        if message.expires_at and self.clock() > message.expires_at:
+            self._expire(message_id)
+            return
+        owner = str(uuid.uuid4())
+        if not self._claim(message, owner, run):
+            return
+        try:
+            compiled = self.cache.pinned(message.body["template"], message.body["version"],
+                                         message.body.get("pins"))
+            mail = compiled.render(message.variables, message.body.get("locale"))
+            sender = compiled.doc.sender or self.settings.default_sender
+            raw = build_mime(mail, message.body["to"], sender, compiled.doc.reply_to,
+                             message_id)
+        except Exception as exc:  # noqa: BLE001 - sorted by kind just below
+            if aws.is_transient(exc):
+                reason = f"template unavailable ({aws.describe(exc)})"
+                self._give_back(message_id, owner, reason)
+                raise Retry(reason) from None
+            self._fail(message_id, owner, _render_failure(exc), "RenderErrors",
+                       template=message.body["template"])
+            return
+        self.rate.acquire()
+        if run.lease_until - self.clock() < aws.SES_CALL_BUDGET_S:
+            # a send must end (at worst by its timeouts) while the claim still holds
+            self._give_back(message_id, owner, "too little time left in this invocation")
+            raise Retry("too little time left in this invocation", delay_s=0)
+        try:
+            ses_id = self.transport.send(raw, sender, message.body["to"], message_id)
+        except SendFailed as exc:
+            self._send_failed(message_id, owner, exc)
+            return
+        self._record_sent(message, owner, ses_id)
+
+    def _claim(self, message: Envelope, owner: str, run: _Run) -> bool:
+        """Take the mail for sending under `owner`; False when it needs nothing more."""
+        message_id = message.message_id
+        address = parse_address(message.body["to"])
+        ops = [("suppression", self.suppressions.not_suppressed_op(address)),
+               ("claim", self.log.claim_op(message_id, owner, run.lease_until, run.reclaim_at)),
+               ("outbox", self.outbox.delete_op(message_id))]
+        try:
+            dynamo.transact(self.db, ops, owner)
+            return True
+        except TransactionCancelled as cancelled:
+            if cancelled.refused("suppression"):
+                self._suppress(message_id)
+                return False
+            if not cancelled.refused("claim"):
+                raise Retry(f"claim refused ({cancelled})", delay_s=1) from None
+        entry = self._settled_or_waiting(message_id)
+        if entry is None:
+            return False
+        ops[1] = ("claim", self.log.claim_op(message_id, owner, run.lease_until,
+                                             run.reclaim_at, reclaim=True))
+        try:
+            dynamo.transact(self.db, ops, str(uuid.uuid4()))
+            return True
+        except TransactionCancelled as cancelled:
+            if cancelled.refused("suppression"):
+                self._suppress(message_id)
+                return False
+            raise Retry("another consumer took the mail at the same moment", 1) from None
+
+    def _settled_or_waiting(self, message_id: str) -> dict[str, Any] | None:
+        """After a refused claim or expiry: None when the mail needs nothing more; the
+        entry when it may be reclaimed now; Retry while another attempt may still hold it."""
+        entry = self.log.get(message_id)
+        if entry is None:
+            raise Retry("no message-log entry for this mail")
+        status = entry["status"]
+        if status in FINAL:
+            logs.info("duplicate delivery skipped", status=status)
+            return None
+        if status == SENDING:
+            wait_s = entry.get("reclaim_at", 0) - self.clock()
+            if wait_s > 0:
+                raise Retry("another attempt holds the mail, or its send awaits SES's "
+                            "Send event", delay_s=wait_s + 1)
+            return entry
+        raise Retry(f"the mail is {status}; will look again", delay_s=1)
+
+    def _expire(self, message_id: str) -> None:
+        """Record `expired` unless the mail is settled or a live attempt may have sent it."""
+        detail = "not sent before expires_at"
+        if not self.log.move(message_id, EXPIRED, claimable=True, detail=detail):
+            if self._settled_or_waiting(message_id) is None:
+                return
+            if not self.log.move(message_id, EXPIRED, claimable=True, detail=detail):
+                raise Retry("the mail changed while it expired; will look again", delay_s=1)
+        logs.info("message expired")
+        metrics.count("Expired", message_id=message_id)
+
+    def _suppress(self, message_id: str) -> None:
+        if self.log.move(message_id, SUPPRESSED, claimable=True,
+                         detail="recipient is on the suppression list"):
+            metrics.count("Suppressed", message_id=message_id)
+
+    # -- after the send ---------------------------------------------------------
+
+    def _send_failed(self, message_id: str, owner: str, exc: SendFailed) -> None:
+        if exc.kind == PERMANENT:
+            self._fail(message_id, owner, exc.reason)
+            return
+        if exc.kind == IN_DOUBT:
+            # SES may have accepted it: nobody sends it again until SES's Send event
+            # had time to say so (and recorded it `sent` if it did).
+            reclaim_at = self.clock() + self.settings.send_evidence_grace_s
+            self.log.move(message_id, SENDING, owner=owner,
+                          detail=f"{exc.reason}: in doubt, waiting for SES's Send event",
+                          fields={"lease_until": int(self.clock()),
+                                  "reclaim_at": int(reclaim_at) + 1})
+            raise Retry(f"{exc.reason}; in doubt", delay_s=self.settings.send_evidence_grace_s + 1)
+        if exc.throttled:
+            self.rate.slow_down()
+        self._give_back(message_id, owner, exc.reason)
+        raise Retry(exc.reason)
+
+    def _record_sent(self, message: Envelope, owner: str, ses_id: str) -> None:
+        """Record `sent` now (the mail is out: from here on only records may be retried)."""
+        message_id = message.message_id
+        sent_ms = int(self.clock() * 1000)
+        fields = {"ses_message_id": ses_id, "sent_epoch_ms": sent_ms}
+        for attempt in range(_RECORD_ATTEMPTS):
+            try:
+                if not self.log.move(message_id, SENT, only=(SENDING,), owner=owner,
+                                     fields=fields):
+                    entry = self.log.get(message_id) or {}
+                    if entry.get("status") not in ACCEPTED_BY_SES:
+                        logs.error("sent, but the log moved on meanwhile",
+                                   status=entry.get("status"))
+                break
+            except Exception:  # noqa: BLE001 - retried below, then noted in the queue
+                if attempt == _RECORD_ATTEMPTS - 1:
+                    self._note_sent(message_id, owner, ses_id, sent_ms)
+                    break
+                self.sleep(0.05 * 2 ** attempt)
+        logs.info("email sent", ses_message_id=ses_id)
+        measured = {"Sent": (1, metrics.COUNT)}
+        enqueued_ms = message.body.get("enqueued_at")
+        if isinstance(enqueued_ms, int):
+            measured["EnqueueToSendLatency"] = (max(0, sent_ms - enqueued_ms),
+                                                metrics.MILLISECONDS)
+        metrics.put(measured, message_id=message_id)
+
+    def _note_sent(self, message_id: str, owner: str, ses_id: str, sent_ms: int) -> None:
+        """DynamoDB would not take the record: queue a note that records it later."""
+        try:
+            self.queue.send(envelope.sent_note(message_id, owner, ses_id, sent_ms))
+            logs.warning("sent; the record is queued as a note")
+        except Exception:  # noqa: BLE001 - SES's Send event is the last record left
+            logs.error("sent but not recorded; SES's Send event will record it",
+                       exc_info=True)
+
+    def _apply_note(self, message: Envelope) -> None:
+        body = message.body
+        self.log.move(message.message_id, SENT, only=(QUEUED, SENDING),
+                      detail="recorded from the consumer's note",
+                      fields={"ses_message_id": body["ses_message_id"],
+                              "sent_epoch_ms": body.get("sent_epoch_ms")})
+
+    def _give_back(self, message_id: str, owner: str, reason: str) -> None:
+        """End the claim so the next delivery may try again; the event says why."""
+        self.log.move(message_id, QUEUED, owner=owner, detail=f"{reason}; will retry")
+
+    def _fail(self, message_id: str, owner: str, reason: str, *extra_metrics: str,
+              **properties: Any) -> None:
+        if self.log.move(message_id, FAILED, only=(SENDING,), owner=owner, detail=reason):
+            logs.warning("mail failed for good; not retried", reason=reason)
+            metrics.count("Failed", *extra_metrics, message_id=message_id, **properties)
+
+    # -- the batch --------------------------------------------------------------
 
     def _finish(self, records: list[dict[str, Any]], failed: set[str]) -> dict[str, Any]:
         failures = [{"itemIdentifier": record_id} for record_id in sorted(failed)]
@@ -134,108 +320,26 @@ class Consumer:
         raise BatchFailed(f"{len(failed)} of {len(records)} records failed; "
                           "the others were acknowledged")
 
-    def _retry_later(self, record: dict[str, Any], exc: Exception) -> None:
+    def _retry(self, record: dict[str, Any], retry: Retry) -> Retry:
+        """Settle when `record` comes back (backoff by receive count unless set); log why."""
         receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
-        delay = min(self.settings.retry_max_s, self.settings.retry_base_s * 2 ** (receives - 1))
+        if retry.delay_s is None:
+            retry.delay_s = min(self.settings.retry_max_s,
+                                self.settings.retry_base_s * 2 ** (receives - 1))
         logs.warning("record will be retried", sqs_message_id=record["messageId"],
-                     message_id=_message_id_of(record),
-                     receive_count=receives, retry_in_s=delay,
-                     reason=redaction.scrub(f"{type(exc).__name__}: {exc}"))
+                     receive_count=receives, retry_in_s=int(retry.delay_s), reason=retry.reason)
+        return retry
+
+    def _retry_later(self, record: dict[str, Any], retry: Retry) -> None:
         try:
-            self.queue.delay_retry(record["receiptHandle"], delay)
-        except Exception:  # noqa: BLE001 - the default visibility timeout still applies
+            self.queue.delay_retry(record["receiptHandle"], int(retry.delay_s or 0))
+        except Exception:  # noqa: BLE001 - the queue's visibility timeout still applies
             logs.warning("could not delay retry", sqs_message_id=record["messageId"])
 
-    def _prepare(self, record: dict[str, Any]) -> _Job | None:
-        """Claim and render one record; None when it needs no send (done or final)."""
-        message = self._parse(record)
-        message_id = message["message_id"]
-        secrets = redaction.secret_values(message["variables"], message.get("secret", []))
-        with redaction.guarding(secrets):
-            expires_at = message.get("expires_at")
-            if expires_at and self.clock() > expires_at:
-                if self.log.record(message_id, EXPIRED, only_if=(QUEUED,),
-                                   detail="not delivered before expires_at"):
-                    logs.info("message expired", message_id=message_id)
-                    metrics.count("Expired", message_id=message_id)
-                return None
-            address = parse_address(message["to"])
-            if not self._claim(message_id, address):
-                return None
-            try:
-                compiled = self.cache.pinned(message["template"], message["version"],
-                                             message.get("pins"))
-                mail = compiled.render(message["variables"], message.get("locale"))
-            except (RenderError, HeraldError) as exc:
-                self.log.record(message_id, FAILED, detail=redaction.scrub(exc.message))
-                logs.warning("render failed; not retried", message_id=message_id,
-                             reason=redaction.scrub(exc.message))
-                metrics.count("Failed", "RenderErrors", message_id=message_id,
-                              template=message["template"])
-                return None
-            except Exception:
-                self.log.record(message_id, QUEUED, detail="template unavailable; will retry")
-                raise
-            sender = compiled.doc.sender or self.settings.default_sender
-            raw = build_mime(mail, address.email, sender, compiled.doc.reply_to, message_id)
-            return _Job(record["messageId"], message_id, raw, sender, address.email, secrets,
-                        message.get("enqueued_at"))
 
-    def _parse(self, record: dict[str, Any]) -> dict[str, Any]:
-        try:
-            message = json.loads(record["body"])
-        except ValueError:
-            raise ValueError("message body is not JSON") from None
-        if not isinstance(message, dict) or not set(message) >= _REQUIRED_KEYS:
-            raise ValueError("message body is not a Herald send message")
-        return message
-
-    def _claim(self, message_id: str, address: Any) -> bool:
-        """Take the message for sending; False when it needs nothing more."""
-        ops = [self.suppressions.not_suppressed_op(address),
-               self.log.claim_op(message_id, self.settings.visibility_timeout_s)]
-        try:
-            self.db.transact_write_items(TransactItems=ops)
-            return True
-        except Exception as exc:
-            codes = dynamo.cancellation_codes(exc)
-            if not codes:
-                raise
-        if codes[0] == "ConditionalCheckFailed":
-            if self.log.record(message_id, SUPPRESSED, only_if=(QUEUED, SENDING),
-                               detail="recipient is on the suppression list"):
-                metrics.count("Suppressed", message_id=message_id)
-            return False
-        entry = self.log.get(message_id)
-        if entry is None:
-            raise ValueError("no message-log entry for this message")
-        if entry["status"] in FINAL_STATUSES:
-            logs.info("duplicate delivery skipped", message_id=message_id,
-                      status=entry["status"])
-            return False
-        raise _Retry(f"message is {entry['status']} elsewhere; will look again")
-
-    def _send(self, job: _Job) -> str | None:
-        """Send one mail: SES's message id, None when refused for good (recorded)."""
-        with redaction.guarding(job.secrets):
-            self.rate.acquire()
-            try:
-                return self.transport.send(job.raw, job.sender, job.to, job.message_id)
-            except SendFailed as exc:
-                if exc.permanent:
-                    self.log.record(job.message_id, FAILED, detail=exc.reason)
-                    logs.warning("send rejected; not retried", message_id=job.message_id,
-                                 reason=exc.reason)
-                    metrics.count("Failed", message_id=job.message_id)
-                    return None
-                self.log.record(job.message_id, QUEUED, detail=f"{exc.reason}; will retry")
-                raise
-
-
-def _message_id_of(record: dict[str, Any]) -> str | None:
-    """The Herald message id of a record, when its body is readable (for the logs)."""
-    try:
-        message = json.loads(record["body"])
-    except ValueError:
-        return None
-    return message.get("message_id") if isinstance(message, dict) else None
+def _render_failure(exc: Exception) -> str:
+    """Why a mail could not be built, without any of its variables' values."""
+    message = getattr(exc, "message", None)
+    if isinstance(message, str):
+        return redaction.scrub(message)
+    return f"the mail could not be built ({type(exc).__name__})"

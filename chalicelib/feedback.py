@@ -1,12 +1,15 @@
-"""SES events (via SNS) -> the message log and the suppression list.
+"""SES events (SES -> SNS -> SQS -> here) -> the message log and the suppression list.
 
 SES publishes configuration-set events (`eventType`) and identity
 notifications (`notificationType`) with the same detail objects. Each event
-finds its message by SES message id and moves it to its outcome, never back:
-SNS may deliver late, out of order or twice. A permanent bounce or a
-complaint suppresses the recipient even when the message has left the log.
-A malformed or unknown event is logged and skipped; only AWS trouble fails
-the invocation, so Lambda retries it.
+finds its message by Herald's id (the `herald_message_id` tag, or the
+X-Herald-Message-Id header; the SES message id index otherwise) and moves it
+to its outcome, never back: events may arrive late, out of order or twice.
+SES's `Send` event is the evidence that a mail left even when the consumer
+could not record it, so a consumer never resends a mail SES took. A permanent
+bounce or a complaint suppresses the recipient even when the message has
+left the log. A malformed or unknown event is logged and skipped; AWS trouble
+returns that record to the queue (its own DLQ after repeated failures).
 """
 from __future__ import annotations
 
@@ -19,13 +22,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib import logs, metrics
 from chalicelib.addresses import parse_address
 from chalicelib.errors import BadRequest
-from chalicelib.message_log import BOUNCED, COMPLAINED, DELIVERED, FAILED, SENT, MessageLog
+from chalicelib.message_log import MessageLog
+from chalicelib.states import BOUNCED, COMPLAINED, DELIVERED, EXPIRED, FAILED, QUEUED, SENDING, SENT
 from chalicelib.suppression import SuppressionList
 
 SES_ID_INDEX = "by_ses_message_id"
 
 # event type -> the key of its detail object
-DETAIL_KEYS = {"Bounce": "bounce", "Complaint": "complaint", "Delivery": "delivery",
+DETAIL_KEYS = {"Send": "send", "Bounce": "bounce", "Complaint": "complaint", "Delivery": "delivery",
                "Reject": "reject", "DeliveryDelay": "deliveryDelay",
                "Rendering Failure": "failure"}
 
@@ -34,47 +38,67 @@ class MalformedEvent(ValueError):
     """An SNS record that is not a usable SES event."""
 
 
-class FeedbackFailed(Exception):
-    """Some records could not be recorded (AWS trouble); Lambda retries the invocation."""
-
-
 @dataclass(frozen=True)
 class SesEvent:
     kind: str  # a key of DETAIL_KEYS
     ses_message_id: str
     detail: dict[str, Any]
+    herald_id: str | None = None
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What an event does: the status it sets (from `only_if`) and whom it suppresses."""
+    """What an event does: the status it sets (from `only`, None: all that may precede
+    it) and whom it suppresses."""
 
     status: str
-    only_if: tuple[str, ...]
+    only: tuple[str, ...] | None
     detail: str
     metric: str | None = None
     suppress: tuple[tuple[str, str], ...] = ()  # (address, detail)
     reason: str = ""
 
 
-def parse_record(record: dict[str, Any]) -> SesEvent | None:
-    """The SES event in an SNS record; None for event types Herald does not track."""
-    message = (record.get("Sns") or {}).get("Message")
-    if isinstance(message, str):
+def ses_event_of(body: Any) -> dict[str, Any]:
+    """The SES event inside a feedback-queue body: an SNS notification envelope
+    (its `Message` a JSON string), or the event itself (raw delivery)."""
+    if isinstance(body, str):
         try:
-            message = json.loads(message)
-        except ValueError:
-            raise MalformedEvent("SNS Message is not JSON") from None
-    if not isinstance(message, dict):
-        raise MalformedEvent("SNS Message is not a JSON object")
+            body = json.loads(body)
+        except (ValueError, RecursionError):
+            raise MalformedEvent("message body is not JSON") from None
+    if isinstance(body, dict) and body.get("Type") == "Notification":
+        return ses_event_of(body.get("Message"))
+    if not isinstance(body, dict):
+        raise MalformedEvent("SES event is not a JSON object")
+    return body
+
+
+def parse_event(message: dict[str, Any]) -> SesEvent | None:
+    """The SES event Herald tracks; None for event types it does not."""
     kind = message.get("eventType") or message.get("notificationType")
     if kind not in DETAIL_KEYS:
         return None
-    ses_message_id = (message.get("mail") or {}).get("messageId")
-    detail = message.get(DETAIL_KEYS[kind])
+    mail = message.get("mail") or {}
+    ses_message_id = mail.get("messageId")
+    detail = message.get(DETAIL_KEYS[kind], {} if kind == "Send" else None)
     if not isinstance(ses_message_id, str) or not isinstance(detail, dict):
         raise MalformedEvent(f"{kind} event without mail.messageId or {DETAIL_KEYS[kind]}")
-    return SesEvent(kind, ses_message_id, detail)
+    return SesEvent(kind, ses_message_id, detail, _herald_id(mail))
+
+
+def _herald_id(mail: dict[str, Any]) -> str | None:
+    """Herald's message id from the event's tags, or from the mail's own header."""
+    tags = mail.get("tags")
+    values = tags.get("herald_message_id") if isinstance(tags, dict) else None
+    if isinstance(values, list) and values and isinstance(values[0], str):
+        return values[0]
+    headers = mail.get("headers")
+    for header in headers if isinstance(headers, list) else []:
+        if isinstance(header, dict) and str(header.get("name", "")).lower() == \
+                "x-herald-message-id" and isinstance(header.get("value"), str):
+            return header["value"]
+    return None
 
 
 def _recipients(detail: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -88,32 +112,36 @@ def _recipients(detail: dict[str, Any], key: str) -> list[dict[str, Any]]:
 def outcome(event: SesEvent) -> Outcome:
     """The status change (and suppressions) one event stands for."""
     detail = event.detail
+    if event.kind == "Send":
+        return Outcome(SENT, (QUEUED, SENDING, EXPIRED, FAILED), "Send: SES accepted the mail")
     if event.kind == "Delivery":
-        return Outcome(DELIVERED, (SENT,), f"Delivery: {detail.get('smtpResponse', '')}",
+        return Outcome(DELIVERED, None, f"Delivery: {detail.get('smtpResponse', '')}",
                        metric="Delivered")
     if event.kind == "Bounce":
         kind = f"{detail.get('bounceType')}/{detail.get('bounceSubType')}"
         diagnostics = {r["emailAddress"]: f"{kind}: {r.get('diagnosticCode') or 'no DSN'}"
                        for r in _recipients(detail, "bouncedRecipients")}
         permanent = detail.get("bounceType") == "Permanent"  # Transient, Undetermined: may recover
-        return Outcome(BOUNCED, (SENT, DELIVERED),
+        return Outcome(BOUNCED, None,
                        "Bounce " + next(iter(diagnostics.values()), kind), metric="Bounced",
                        suppress=tuple(diagnostics.items()) if permanent else (), reason="bounce")
     if event.kind == "Complaint":
         feedback = detail.get("complaintFeedbackType") or "no feedback report"
-        return Outcome(COMPLAINED, (SENT, DELIVERED, BOUNCED), f"Complaint: {feedback}",
+        return Outcome(COMPLAINED, None, f"Complaint: {feedback}",
                        metric="Complained", reason="complaint",
                        suppress=tuple((r["emailAddress"], feedback)
                                       for r in _recipients(detail, "complainedRecipients")))
     if event.kind == "Reject":
-        return Outcome(FAILED, (SENT,), f"Reject: {detail.get('reason', '')}", metric="Failed")
+        return Outcome(FAILED, (SENDING, SENT), f"Reject: {detail.get('reason', '')}",
+                       metric="Failed")
     if event.kind == "Rendering Failure":
-        return Outcome(FAILED, (SENT,), f"Rendering Failure: {detail.get('errorMessage', '')}",
+        return Outcome(FAILED, (SENDING, SENT),
+                       f"Rendering Failure: {detail.get('errorMessage', '')}",
                        metric="Failed")
     # DeliveryDelay: SES is still trying; the status stays `sent`, the event is noted.
     delayed = _recipients(detail, "delayedRecipients")
     reason = delayed[0].get("diagnosticCode", "") if delayed else ""
-    return Outcome(SENT, (SENT,), f"DeliveryDelay {detail.get('delayType', '')}: {reason}")
+    return Outcome(SENT, None, f"DeliveryDelay {detail.get('delayType', '')}: {reason}")
 
 
 class SesMessageIndex:
@@ -132,42 +160,45 @@ class SesMessageIndex:
         return items[0]["message_id"]["S"] if items else None
 
 
+class FeedbackFailed(Exception):
+    """Some events could not be recorded (AWS trouble) and the mapping does not take
+    `batchItemFailures`: the whole batch comes back (applying an event twice is harmless)."""
+
+
 class FeedbackHandler:
     def __init__(self, log: MessageLog, index: SesMessageIndex,
-                 suppressions: SuppressionList) -> None:
+                 suppressions: SuppressionList, report_batch_item_failures: bool) -> None:
         self.log = log
         self.index = index
         self.suppressions = suppressions
+        self.report_batch_item_failures = report_batch_item_failures
 
-    def handle(self, records: list[dict[str, Any]]) -> dict[str, int]:
-        """Apply each SNS record; returns how many changed a message and how many did not."""
-        applied = skipped = failed = 0
+    def handle(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        """Apply each feedback-queue record; AWS trouble returns that record to the queue."""
+        failed = []
         for record in records:
             try:
-                if self._handle_record(record):
-                    applied += 1
-                else:
-                    skipped += 1
+                self.apply(record.get("body"))
             except (ClientError, BotoCoreError):
-                logs.error("SES event not recorded; the invocation will be retried",
-                           exc_info=True)
-                failed += 1
-        if failed:
-            raise FeedbackFailed(f"{failed} of {len(records)} SES events not recorded")
-        return {"applied": applied, "skipped": skipped}
+                logs.error("SES event not recorded; it will come back", exc_info=True,
+                           sqs_message_id=record.get("messageId"))
+                failed.append({"itemIdentifier": record.get("messageId")})
+        if failed and not self.report_batch_item_failures:
+            raise FeedbackFailed(f"{len(failed)} of {len(records)} SES events not recorded")
+        return {"batchItemFailures": failed}
 
-    def _handle_record(self, record: dict[str, Any]) -> bool:
+    def apply(self, body: Any) -> bool:
+        """Apply one SES event (an SNS envelope or the event); True if it changed a mail."""
         try:
-            event = parse_record(record)
+            event = parse_event(ses_event_of(body))
             if event is None:
                 logs.info("SES event type not tracked; skipped")
                 return False
             change = outcome(event)
         except MalformedEvent as exc:
-            logs.warning("malformed SES event skipped", reason=str(exc),
-                         sns_message_id=(record.get("Sns") or {}).get("MessageId"))
+            logs.warning("malformed SES event skipped", reason=str(exc))
             return False
-        message_id = self.index.message_id(event.ses_message_id)
+        message_id = event.herald_id or self.index.message_id(event.ses_message_id)
         with logs.bind(message_id=message_id, ses_message_id=event.ses_message_id,
                        event_type=event.kind):
             for address, detail in change.suppress:
@@ -175,8 +206,9 @@ class FeedbackHandler:
             if message_id is None:
                 logs.info("SES event for a message not in the log; skipped")
                 return False
-            if not self.log.record(message_id, change.status, only_if=change.only_if,
-                                   detail=change.detail):
+            if not self.log.move(message_id, change.status, only=change.only,
+                                 detail=change.detail,
+                                 fields={"ses_message_id": event.ses_message_id}):
                 logs.info("SES event not applied: the message has a later outcome")
                 return False
             if change.metric:

@@ -12,16 +12,39 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.dynamo import error_code
 
 # Errors that are about this one message: retrying cannot help.
-PERMANENT_SES_ERRORS = {"MessageRejected", "BadRequestException", "InvalidParameterValue"}
+PERMANENT_SES_ERRORS = {"MessageRejected", "BadRequestException", "InvalidParameterValue",
+                        "AccountSuspendedException", "MailFromDomainNotVerifiedException"}
+THROTTLING_ERRORS = {"Throttling", "ThrottlingException", "TooManyRequestsException",
+                     "LimitExceededException", "SendingPausedException"}
+# What a failed send means for the mail.
+PERMANENT = "permanent"  # SES refused this mail: retrying cannot help
+TRANSIENT = "transient"  # SES did not take it (throttled, 5xx, unreachable): retry
+IN_DOUBT = "in_doubt"  # SES may have taken it, but its answer was lost
 
 
 class SendFailed(Exception):
-    """A send did not happen; `permanent` says whether a retry could help."""
+    """A send that did not (certainly) happen; `kind` says what a retry risks."""
 
-    def __init__(self, reason: str, permanent: bool) -> None:
+    def __init__(self, reason: str, kind: str, throttled: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.permanent = permanent
+        self.kind = kind
+        self.throttled = throttled
+
+
+def classify(exc: Exception) -> SendFailed:
+    """What an SES error means: by the error's kind, never by guessing from its text."""
+    from botocore.exceptions import ConnectionError as NotConnected
+
+    code = error_code(exc)
+    if code:
+        if code in PERMANENT_SES_ERRORS:
+            return SendFailed(f"SES {code}", PERMANENT)
+        return SendFailed(f"SES {code}", TRANSIENT, throttled=code in THROTTLING_ERRORS)
+    name = type(exc).__name__
+    if isinstance(exc, NotConnected):  # never reached SES (connect failed or timed out)
+        return SendFailed(f"SES unreachable ({name})", TRANSIENT)
+    return SendFailed(f"SES did not answer ({name})", IN_DOUBT)
 
 
 class SesTransport:
@@ -30,7 +53,7 @@ class SesTransport:
         self.configuration_set = configuration_set
 
     def send(self, raw: bytes, sender: str, to: str, herald_id: str) -> str:
-        """Send and return SES's message id, or raise SendFailed."""
+        """Send once and return SES's message id, or raise SendFailed."""
         args: dict[str, Any] = {
             "FromEmailAddress": sender, "Destination": {"ToAddresses": [to]},
             "Content": {"Raw": {"Data": raw}},
@@ -41,6 +64,4 @@ class SesTransport:
         try:
             return self.ses.send_email(**args)["MessageId"]
         except (ClientError, BotoCoreError) as exc:
-            code = error_code(exc)
-            raise SendFailed(f"SES {code or type(exc).__name__}",
-                             permanent=code in PERMANENT_SES_ERRORS) from None
+            raise classify(exc) from None

@@ -1,22 +1,22 @@
 """The message log: one DynamoDB item per accepted mail, its status and events.
 
 The item is also the send lock: the consumer claims it with a conditional
-update, so a mail SQS delivers twice is sent once. Items expire after the
+update naming itself the owner, so a mail SQS delivers twice is sent once;
+every later status write is conditional on the status it leaves
+(chalicelib/states.py) and, for the holder's writes, on the owner. Items expire after the
 configured days (TTL attribute `expires_ttl`). Variables are stored redacted.
 """
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any, Callable
 
-from chalicelib import dynamo
+from chalicelib import dynamo, states
 from chalicelib.errors import NotFound
+from chalicelib.states import QUEUED, SENDING
 
-QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
-SUPPRESSED, EXPIRED = "suppressed", "expired"
-DELIVERED, BOUNCED, COMPLAINED = "delivered", "bounced", "complained"
-_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
-FINAL_STATUSES = {SENT, FAILED, SUPPRESSED, EXPIRED, DELIVERED, BOUNCED, COMPLAINED}
+_EVENTS = "events = list_append(if_not_exists(events, :empty), :event)"
 
 
 def iso_now(now: float) -> str:
@@ -46,71 +46,95 @@ class MessageLog:
                                     ConsistentRead=True)
         return dynamo.from_item(response["Item"]) if "Item" in response else None
 
-    def claim_op(self, message_id: str, lease_s: int) -> dict[str, Any]:
-        """TransactWriteItems element: queued (or an expired lease) -> sending."""
+    def claim_op(self, message_id: str, owner: str, lease_until: float, reclaim_at: float,
+                 reclaim: bool = False) -> dict[str, Any]:
+        """TransactWriteItems element taking the mail for sending under `owner`.
+
+        A claim takes a `queued` mail. A reclaim takes a `sending` one whose
+        holder's lease and the grace for its SES Send event have both run out
+        (it died, maybe after SES accepted the mail), and says so in an event.
+        """
         now = self.clock()
+        sets = ["#s = :sending", "#owner = :owner", "lease_until = :lease",
+                "reclaim_at = :reclaim", "updated_at = :at"]
+        values: dict[str, Any] = {":sending": SENDING, ":owner": owner, ":one": 1,
+                                  ":lease": int(lease_until) + 1, ":reclaim": int(reclaim_at) + 1,
+                                  ":at": iso_now(now)}
+        if reclaim:
+            condition = "#s = :sending AND reclaim_at < :now"
+            values.update({":now": int(now), ":empty": [], ":event": [{
+                "status": SENDING, "at": iso_now(now),
+                "detail": "the previous attempt ended without a record and SES reported no "
+                          "send; trying again"}]})
+            sets.append(_EVENTS)
+        else:
+            condition = "#s = :queued"
+            values[":queued"] = QUEUED
         return {"Update": {
             "TableName": self.table, "Key": self._key(message_id),
-            "UpdateExpression": "SET #s = :sending, lease_until = :lease, updated_at = :at "
-                                "ADD attempts :one",
-            "ConditionExpression": "#s = :queued OR (#s = :sending AND lease_until < :now)",
-            "ExpressionAttributeNames": {"#s": "status"},
-            "ExpressionAttributeValues": dynamo.values({
-                ":sending": SENDING, ":queued": QUEUED, ":lease": int(now) + lease_s,
-                ":now": int(now), ":one": 1, ":at": iso_now(now)}),
-        }}
+            "UpdateExpression": "SET " + ", ".join(sets) + " ADD attempts :one",
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {"#s": "status", "#owner": "owner"},
+            "ExpressionAttributeValues": dynamo.values(values)}}
 
-    def record(self, message_id: str, status: str, only_if: tuple[str, ...] = (),
-               detail: str | None = None, **fields: Any) -> bool:
-        """Set the status, append an event, set extra fields; False if `only_if` did not hold."""
+    def move(self, message_id: str, target: str, *, only: tuple[str, ...] | None = None,
+             owner: str | None = None, claimable: bool = False, detail: str | None = None,
+             fields: dict[str, Any] | None = None) -> bool:
+        """Set `target` (appending an event) if the mail is in a status it may follow.
+
+        `only` narrows the allowed sources; `owner` requires the claim's owner
+        (and ends the claim unless the mail stays `sending`); `claimable`
+        requires that no live claim holds the mail. False when the condition
+        did not hold; a retried write that had already taken effect is ours,
+        so it counts as done.
+        """
+        write_id = uuid.uuid4().hex
+        args = self._update(message_id, target, states.sources(target, only), owner, claimable,
+                            detail, {**(fields or {}), "write_id": write_id})
         try:
-            self.db.update_item(**self._update(message_id, status, only_if, detail, fields))
+            self.db.update_item(**args)
         except Exception as exc:
-            if dynamo.error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
+            if dynamo.error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            entry = self.get(message_id)
+            return entry is not None and entry.get("write_id") == write_id
         return True
 
-    def record_all(self, updates: list[tuple[str, str, dict[str, Any]]]) -> None:
-        """Record several (message_id, status, fields) at once: one call per 100 items,
-        one call per item if the transaction is refused."""
-        for start in range(0, len(updates), _TRANSACTION_ITEMS):
-            chunk = updates[start:start + _TRANSACTION_ITEMS]
-            ops = [{"Update": self._update(message_id, status, (), None, fields)}
-                   for message_id, status, fields in chunk]
-            try:
-                self.db.transact_write_items(TransactItems=ops)
-            except Exception:  # noqa: BLE001 - fall back to one write per item
-                for message_id, status, fields in chunk:
-                    self.record(message_id, status, **fields)
-
-    def _update(self, message_id: str, status: str, only_if: tuple[str, ...],
-                detail: str | None, fields: dict[str, Any]) -> dict[str, Any]:
+    def _update(self, message_id: str, target: str, allowed: tuple[str, ...],
+                owner: str | None, claimable: bool, detail: str | None,
+                fields: dict[str, Any]) -> dict[str, Any]:
         """UpdateItem arguments: status, updated_at, one more event, extra fields."""
         now = self.clock()
-        event = {"status": status, "at": iso_now(now)}
+        event = {"status": target, "at": iso_now(now)}
         if detail:
             event["detail"] = detail
         names = {"#s": "status"}
-        vals: dict[str, Any] = {":status": status, ":at": iso_now(now), ":event": [event],
+        vals: dict[str, Any] = {":status": target, ":at": iso_now(now), ":event": [event],
                                 ":empty": []}
-        sets = ["#s = :status", "updated_at = :at",
-                "events = list_append(if_not_exists(events, :empty), :event)"]
+        sets = ["#s = :status", "updated_at = :at", _EVENTS]
         for index, (name, value) in enumerate(sorted(fields.items())):
             names[f"#f{index}"] = name
             vals[f":f{index}"] = value
             sets.append(f"#f{index} = :f{index}")
-        args: dict[str, Any] = {"TableName": self.table, "Key": self._key(message_id),
-                                "UpdateExpression": "SET " + ", ".join(sets),
-                                "ExpressionAttributeNames": names}
-        if only_if:
-            placeholders = []
-            for index, allowed in enumerate(only_if):
-                vals[f":only{index}"] = allowed
-                placeholders.append(f":only{index}")
-            args["ConditionExpression"] = f"#s IN ({', '.join(placeholders)})"
-        args["ExpressionAttributeValues"] = dynamo.values(vals)
-        return args
+        placeholders = []
+        for index, allowed_status in enumerate(allowed):
+            vals[f":from{index}"] = allowed_status
+            placeholders.append(f":from{index}")
+        conditions = [f"#s IN ({', '.join(placeholders)})"]
+        expression = "SET " + ", ".join(sets)
+        if owner is not None:
+            names["#owner"] = "owner"
+            vals[":owner"] = owner
+            conditions.append("#owner = :owner")
+            if target != SENDING:
+                expression += " REMOVE #owner"
+        if claimable:
+            vals.update({":queued": QUEUED, ":now": int(now)})
+            conditions.append("(#s = :queued OR reclaim_at < :now)")
+        return {"TableName": self.table, "Key": self._key(message_id),
+                "UpdateExpression": expression, "ConditionExpression": " AND ".join(conditions),
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": dynamo.values(vals)}
 
     @staticmethod
     def _key(message_id: str) -> dict[str, Any]:

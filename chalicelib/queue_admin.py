@@ -16,7 +16,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib import logs
 from chalicelib.dlq_view import dlq_view
 from chalicelib.errors import NotFound, ServiceUnavailable
-from chalicelib.message_log import FAILED, QUEUED, SENDING, MessageLog
+from chalicelib.message_log import MessageLog
+from chalicelib.states import FAILED, FINAL
 
 _SQS_BATCH = 10
 _PEEK_VISIBILITY_S = 10  # hidden at most this long if the release after a peek fails
@@ -103,8 +104,10 @@ class QueueAdmin:
         message_id = dlq_view(found).get("message_id")
         if isinstance(message_id, str):
             with logs.bind(message_id=message_id):
-                self.log.record(message_id, FAILED, only_if=(QUEUED, SENDING),
-                                detail="removed from the DLQ by an operator")
+                # Only a mail nobody may still be sending (nor SES have taken, as far as
+                # its events tell); SES's Send event would still correct it to `sent`.
+                self.log.move(message_id, FAILED, claimable=True,
+                              detail="removed from the DLQ by an operator")
                 logs.info("DLQ message discarded", sqs_message_id=sqs_message_id)
 
     def redrive(self) -> dict[str, Any]:
@@ -118,17 +121,26 @@ class QueueAdmin:
             task = self.sqs.start_message_move_task(SourceArn=self._arn(self.dlq_url),
                                                     DestinationArn=self._arn(self.queue_url))
             return {"moved": waiting, "task_handle": task["TaskHandle"]}
-        return {"moved": self._move_by_hand()}
+        moved, settled = self._move_by_hand()
+        return {"moved": moved, "already_settled": settled}
 
-    def _move_by_hand(self) -> int:
-        """Copy then delete, a batch at a time, the messages in the DLQ when it started."""
+    def _move_by_hand(self) -> tuple[int, int]:
+        """Copy then delete, a batch at a time, the messages in the DLQ when it started;
+        a message whose mail is already settled (sent, failed, ...) is only deleted.
+        Returns (moved, settled)."""
         target = min(self.max_move, self._counts(self.dlq_url)["visible"])
-        moved = 0
-        while moved < target:
-            batch = self._receive(min(_SQS_BATCH, target - moved),
+        moved = settled = 0
+        while moved + settled < target:
+            batch = self._receive(min(_SQS_BATCH, target - moved - settled),
                                   visibility_s=_MOVE_VISIBILITY_S, wait_s=1)
             if not batch:
                 break
+            done = [message for message in batch if self._settled(message)]
+            self._delete_from_dlq(done)
+            settled += len(done)
+            batch = [message for message in batch if message not in done]
+            if not batch:
+                continue
             try:
                 copied = self._copy_to_queue(batch)
             except (ClientError, BotoCoreError) as exc:
@@ -145,8 +157,16 @@ class QueueAdmin:
             moved += len(copied)
             if len(copied) < len(batch):
                 raise self._interrupted(moved, "the queue refused some messages")
-        logs.info("DLQ redriven", moved=moved)
-        return moved
+        logs.info("DLQ redriven", moved=moved, already_settled=settled)
+        return moved, settled
+
+    def _settled(self, message: dict[str, Any]) -> bool:
+        """The DLQ message's mail needs no more sending (a redrive must not resend it)."""
+        message_id = dlq_view(message).get("message_id")
+        if not isinstance(message_id, str):
+            return False
+        entry = self.log.get(message_id)
+        return entry is not None and entry.get("status") in FINAL
 
     def _copy_to_queue(self, batch: list[dict[str, Any]]) -> set[str]:
         """Send copies of `batch` to the queue; returns the ids of those it accepted."""

@@ -1,7 +1,6 @@
 """The send queue (and its DLQ) behind a small adapter."""
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable
 
 _SQS_BATCH = 10
@@ -13,10 +12,9 @@ class SendQueue:
         self.queue_url = queue_url
         self.dlq_url = dlq_url
 
-    def send(self, body: dict[str, Any]) -> str:
-        response = self.sqs.send_message(QueueUrl=self.queue_url,
-                                         MessageBody=json.dumps(body, separators=(",", ":")))
-        return response["MessageId"]
+    def send(self, body: str) -> str:
+        """Enqueue one encoded message (chalicelib/envelope.py)."""
+        return self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=body)["MessageId"]
 
     def delete(self, receipts: Iterable[tuple[str, str]]) -> None:
         """Acknowledge records (id, receipt handle) in batches of ten."""

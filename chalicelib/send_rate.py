@@ -31,3 +31,8 @@ class SendRateLimiter:
             wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
         if wait > 0:
             self.sleep(wait)
+
+    def slow_down(self) -> None:
+        """SES throttled us: spend a second of quota, so the next sends wait."""
+        with self._lock:
+            self._tokens = min(self._tokens, 0.0) - self.capacity

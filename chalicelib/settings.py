@@ -25,13 +25,20 @@ class Settings:
     idempotency_table: str = "herald-dev-idempotency"
     rate_limit_table: str = "herald-dev-rate-limits"
     suppression_table: str = "herald-dev-suppressions"
+    outbox_table: str = "herald-dev-outbox"
     ses_configuration_set: str = "herald-dev"
     default_sender: str = "Herald <no-reply@example.com>"
     default_locale: str = "en"
     auth_rate_limit_per_hour: int = 10
-    max_send_rate: float = 20.0
+    max_send_rate: float = 20.0  # the account's SES quota (mails/s), shared by all consumers
+    consumer_max_concurrency: int = 2  # the SQS mapping's MaximumConcurrency
     send_threads: int = 10
-    visibility_timeout_s: int = 30
+    visibility_timeout_s: int = 60  # the send queue's; AWS advises 6x the consumer's timeout
+    # A claim's lease outlives its invocation by this much, and a mail whose lease ran
+    # out without a record waits `send_evidence_grace_s` more for SES's Send event
+    # before another consumer may send it again.
+    lease_margin_s: int = 2
+    send_evidence_grace_s: int = 45
     retry_base_s: int = 30
     retry_max_s: int = 900
     report_batch_item_failures: bool = False
@@ -40,7 +47,8 @@ class Settings:
     max_request_bytes: int = 256 * 1024
     message_log_ttl_days: int = 30
     idempotency_ttl_s: int = 24 * 3600
-    idempotency_requeue_after_s: int = 120
+    outbox_ttl_s: int = 24 * 3600
+    reconcile_after_s: int = 10  # an outbox item this old lost its API request: enqueue it
     local_mode: bool = False
     # "off" only in the local stack and tests; any other value enforces staff groups
     auth_mode: str = "cognito"
@@ -80,3 +88,13 @@ def send_queue_name() -> str:
 def feedback_topic_name() -> str:
     """The SNS topic SES publishes its events to (set by the deploy script)."""
     return os.environ.get("HERALD_FEEDBACK_TOPIC_NAME", "herald-dev-ses-events")
+
+
+def feedback_queue_name() -> str:
+    """The SQS queue SES's events reach through SNS (set by the deploy script)."""
+    return os.environ.get("HERALD_FEEDBACK_QUEUE_NAME", "herald-dev-ses-events")
+
+
+def consumer_max_concurrency() -> int:
+    """How many consumers the send queue's mapping may run at once (AWS allows 2-1000)."""
+    return max(2, int(os.environ.get("HERALD_CONSUMER_MAX_CONCURRENCY", "2")))

@@ -14,7 +14,7 @@ import time
 from collections import OrderedDict
 from typing import Callable, Mapping
 
-from chalicelib.errors import TemplateInvalid
+from chalicelib.errors import NotFound, TemplateInvalid
 from chalicelib.renderer import MAX_LAYOUT_DEPTH, CompiledTemplate, RenderLimits, referenced_layouts
 from chalicelib.template_model import TemplateDoc
 from chalicelib.template_store import TemplateStore
@@ -110,7 +110,7 @@ class TemplateCache:
         try:
             version = (self.store.head(name).version_id if name in self._seen
                        else self._fetch_latest(name))
-        except Exception as exc:
+        except NotFound as exc:  # AWS trouble is not the template's fault: it propagates
             raise TemplateInvalid(f"layout {name!r} does not exist", field="html") from exc
         self._layout_latest[name] = (now, version)
         return version

@@ -67,6 +67,12 @@ class Services:
                          self.settings.dlq_url)
 
     @cached_property
+    def outbox(self) -> Any:
+        from chalicelib.outbox import Outbox
+
+        return Outbox(self.dynamodb, self.settings.outbox_table, self.settings.outbox_ttl_s)
+
+    @cached_property
     def producer(self) -> Any:
         from chalicelib.idempotency import IdempotencyStore
         from chalicelib.producer import Producer
@@ -76,7 +82,7 @@ class Services:
                         IdempotencyStore(self.dynamodb, self.settings.idempotency_table,
                                          self.settings.idempotency_ttl_s),
                         RateLimiter(self.dynamodb, self.settings.rate_limit_table),
-                        self.suppressions, self.queue, self.dynamodb)
+                        self.suppressions, self.queue, self.outbox, self.dynamodb)
 
     @cached_property
     def consumer(self) -> Any:
@@ -85,9 +91,18 @@ class Services:
         from chalicelib.send_rate import SendRateLimiter
 
         transport = SesTransport(self._client("sesv2"), self.settings.ses_configuration_set)
+        # each of the mapping's concurrent consumers keeps to its share of the SES quota
+        share = self.settings.max_send_rate / max(1, self.settings.consumer_max_concurrency)
         return Consumer(self.settings, self.cache, self.message_log, self.suppressions,
-                        transport, self.queue, self.dynamodb,
-                        SendRateLimiter(self.settings.max_send_rate))
+                        transport, self.queue, self.outbox, self.dynamodb,
+                        SendRateLimiter(share))
+
+    @cached_property
+    def reconciler(self) -> Any:
+        from chalicelib.reconciler import Reconciler
+
+        return Reconciler(self.outbox, self.message_log, self.queue,
+                          self.settings.reconcile_after_s)
 
     @cached_property
     def feedback(self) -> Any:
@@ -95,7 +110,7 @@ class Services:
 
         return FeedbackHandler(self.message_log,
                                SesMessageIndex(self.dynamodb, self.settings.message_log_table),
-                               self.suppressions)
+                               self.suppressions, self.settings.report_batch_item_failures)
 
     @cached_property
     def queue_admin(self) -> Any:

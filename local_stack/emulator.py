@@ -6,16 +6,28 @@ fails ("dictionary changed size during iteration"), and as the message log
 grows each transaction costs more time and memory. So DynamoDB requests are
 served one at a time (other services, SQS long polls among them, stay
 concurrent), and a transaction's rollback saves only the items it touches.
+
+moto also ignores TransactWriteItems' ClientRequestToken; DynamoDB answers a
+repeated token (within 10 minutes, same items) with success and does nothing
+again, and Herald relies on that when botocore resends a transaction whose
+response was lost. `honour_transaction_tokens` teaches moto the same, in the
+local server and in the tests' in-process emulation.
 """
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import threading
+import time
 from typing import Any, Callable, Iterable
 
+from moto.core.responses import ActionResult
+from moto.dynamodb.exceptions import DynamodbException
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models import dynamo_type as dynamo_types
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -69,6 +81,43 @@ def _transact_with_item_rollback(self: DynamoDBBackend,
         module.copy = copy
 
 
+_TOKEN_LIFETIME_S = 600
+_original_handler = DynamoHandler.transact_write_items
+_tokens: dict[str, tuple[float, str]] = {}
+_tokens_lock = threading.Lock()
+
+
+class IdempotentParameterMismatch(DynamodbException):
+    def __init__(self) -> None:
+        super().__init__("com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                         "The request uses the same client token as a previous, "
+                         "but non-identical request.")
+
+
+def _transact_once_per_token(self: DynamoHandler) -> Any:
+    token = self.body.get("ClientRequestToken")
+    if not token:
+        return _original_handler(self)
+    digest = hashlib.sha256(json.dumps(self.body["TransactItems"], sort_keys=True)
+                            .encode()).hexdigest()
+    now = time.monotonic()
+    with _tokens_lock:
+        seen = _tokens.get(token)
+        if seen and now - seen[0] < _TOKEN_LIFETIME_S:
+            if seen[1] != digest:
+                raise IdempotentParameterMismatch()
+            return ActionResult({"ConsumedCapacity": [], "ItemCollectionMetrics": {}})
+    result = _original_handler(self)
+    with _tokens_lock:
+        _tokens[token] = (now, digest)
+    return result
+
+
+def honour_transaction_tokens() -> None:
+    """Make moto's TransactWriteItems idempotent per ClientRequestToken, as DynamoDB is."""
+    DynamoHandler.transact_write_items = _transact_once_per_token
+
+
 class _SerializeDynamoDB:
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
@@ -84,6 +133,7 @@ class _SerializeDynamoDB:
 class LocalMotoServer(ThreadedMotoServer):
     def _server_entry(self) -> None:
         DynamoDBBackend.transact_write_items = _transact_with_item_rollback
+        honour_transaction_tokens()
         app = _SerializeDynamoDB(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self._ip_address, self._port, app, True,
                                    request_handler=MotoRequestHandler)

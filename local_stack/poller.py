@@ -1,6 +1,7 @@
-"""Feeds the send queue to the SQS handler the way Lambda's event source mapping does.
+"""Feeds queues to their SQS handlers the way Lambda's event source mapping
+does, and runs scheduled handlers on a timer.
 
-`chalice local` serves routes only, so this thread long-polls the queue,
+`chalice local` serves routes only, so a poller thread long-polls a queue,
 hands batches of up to 10 to the very same handler as a Lambda-shaped event,
 deletes what succeeded, and leaves failed records to come back after their
 visibility timeout (so the queue's redrive policy moves poison to the DLQ).
@@ -8,6 +9,8 @@ visibility timeout (so the queue's redrive policy moves poison to the DLQ).
 from __future__ import annotations
 
 import threading
+import time
+import uuid
 from typing import Any, Callable
 
 from chalicelib import logs
@@ -27,8 +30,9 @@ class _LambdaContext:
 
 class QueuePoller(threading.Thread):
     def __init__(self, sqs: Any, queue_url: str, handler: Handler, region: str,
-                 batch_size: int = 10, wait_s: int = 1) -> None:
-        super().__init__(name="herald-queue-poller", daemon=True)
+                 batch_size: int = 10, wait_s: int = 1,
+                 name: str = "herald-queue-poller") -> None:
+        super().__init__(name=name, daemon=True)
         self.sqs = sqs
         self.queue_url = queue_url
         self.handler = handler
@@ -67,6 +71,34 @@ class QueuePoller(threading.Thread):
         if done:
             self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=done)
         return len(messages)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+def scheduled_event() -> dict[str, Any]:
+    """The event EventBridge hands a scheduled function."""
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+            "source": "aws.events", "account": "123456789012",
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "region": "us-east-1", "resources": [], "detail": {}}
+
+
+class Ticker(threading.Thread):
+    """Calls a scheduled handler every `interval_s`, as EventBridge's schedule would."""
+
+    def __init__(self, handler: Handler, interval_s: float) -> None:
+        super().__init__(name="herald-schedule", daemon=True)
+        self.handler = handler
+        self.interval_s = interval_s
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.interval_s):
+            try:
+                self.handler(scheduled_event(), _LambdaContext())
+            except Exception:  # noqa: BLE001 - the next tick tries again
+                logs.error("local scheduled handler failed", exc_info=True)
 
     def stop(self) -> None:
         self.stopping.set()

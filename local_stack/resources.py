@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.settings import Settings
+from chalicelib.settings import Settings, feedback_queue_name, feedback_topic_name
 
 SES_DOMAIN = "example.com"
 
@@ -18,6 +18,7 @@ TABLES: dict[str, tuple[str, list[str]]] = {
     "idempotency_table": ("idempotency_key", []),
     "rate_limit_table": ("counter_key", []),
     "suppression_table": ("email", []),
+    "outbox_table": ("message_id", []),
 }
 
 
@@ -27,7 +28,8 @@ def queue_name(url: str) -> str:
 
 def create_resources(settings: Settings, session: Any, max_receive_count: int = 3,
                      visibility_timeout_s: int = 30) -> dict[str, str]:
-    """Create bucket, queues, tables and SES identity; returns the real queue URLs."""
+    """Create bucket, queues, tables, the SES event topic and its queue, and the SES
+    identity; returns the real queue URLs and the topic's ARN."""
     s3 = session.client("s3", region_name=settings.region)
     s3.create_bucket(Bucket=settings.template_bucket)
     s3.put_bucket_versioning(Bucket=settings.template_bucket,
@@ -61,8 +63,33 @@ def create_resources(settings: Settings, session: Any, max_receive_count: int = 
         dynamodb.update_time_to_live(TableName=table, TimeToLiveSpecification={
             "Enabled": True, "AttributeName": "expires_ttl"})
 
+    feedback = _feedback_path(session, settings.region, max_receive_count=5,
+                              visibility_timeout_s=visibility_timeout_s)
+
     ses = session.client("sesv2", region_name=settings.region)
     ses.create_email_identity(EmailIdentity=SES_DOMAIN)
     if settings.ses_configuration_set:
         ses.create_configuration_set(ConfigurationSetName=settings.ses_configuration_set)
-    return {"queue_url": queue_url, "dlq_url": dlq_url}
+    return {"queue_url": queue_url, "dlq_url": dlq_url, **feedback}
+
+
+def _feedback_path(session: Any, region: str, max_receive_count: int,
+                   visibility_timeout_s: int) -> dict[str, str]:
+    """SES events: topic -> queue (with its own DLQ), as the deployed stack wires them."""
+    sqs = session.client("sqs", region_name=region)
+    name = feedback_queue_name()
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq", Attributes={
+        "MessageRetentionPeriod": "1209600", "SqsManagedSseEnabled": "true"})["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    queue_url = sqs.create_queue(QueueName=name, Attributes={
+        "VisibilityTimeout": str(visibility_timeout_s), "SqsManagedSseEnabled": "true",
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
+                                     "maxReceiveCount": str(max_receive_count)})})["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    sns = session.client("sns", region_name=region)
+    topic_arn = sns.create_topic(Name=feedback_topic_name())["TopicArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    return {"feedback_queue_url": queue_url, "feedback_dlq_url": dlq_url,
+            "feedback_topic_arn": topic_arn}

@@ -12,6 +12,7 @@ from typing import Any
 from local_stack import environment
 
 HOST = "127.0.0.1"
+RECONCILE_EVERY_S = 10.0  # the deployed schedule runs every minute
 
 
 class PortInUse(SystemExit):
@@ -72,6 +73,9 @@ class LocalStack:
         settings = get_settings()
         self.info = {"aws_endpoint": endpoint, "region": settings.region,
                      "queue_url": settings.send_queue_url, "dlq_url": settings.dlq_url,
+                     "feedback_queue_url": urls["feedback_queue_url"],
+                     "feedback_dlq_url": urls["feedback_dlq_url"],
+                     "feedback_topic_arn": urls["feedback_topic_arn"],
                      "bucket": settings.template_bucket}
         self._load_templates()
         return self._start_app(settings)
@@ -107,7 +111,7 @@ class LocalStack:
         from local_stack.feedback_relay import FeedbackRelay
         from local_stack.local_routes import make_blueprint
         from local_stack.mailbox import Mailbox
-        from local_stack.poller import QueuePoller
+        from local_stack.poller import QueuePoller, Ticker
         from local_stack.static_files import make_handler
 
         mailbox = Mailbox(settings.region)
@@ -117,13 +121,18 @@ class LocalStack:
         server = LocalDevServer(herald.app, config, HOST, self.port,
                                 handler_cls=make_handler(environment.PROJECT / "admin_ui"))
         self.started.append(server.server)
-        poller = QueuePoller(boto3.client("sqs", region_name=settings.region),
-                             settings.send_queue_url, herald.consume_send_queue,
+        sqs = boto3.client("sqs", region_name=settings.region)
+        poller = QueuePoller(sqs, settings.send_queue_url, herald.consume_send_queue,
                              settings.region)
-        relay = FeedbackRelay(herald.handle_ses_feedback, settings.ses_configuration_set,
+        feedback = QueuePoller(sqs, self.info["feedback_queue_url"],
+                               herald.handle_ses_feedback, settings.region,
+                               name="herald-feedback-poller")
+        relay = FeedbackRelay(boto3.client("sns", region_name=settings.region),
+                              self.info["feedback_topic_arn"], settings.ses_configuration_set,
                               settings.region)
+        reconciler = Ticker(herald.reconcile, interval_s=RECONCILE_EVERY_S)
         mailbox.listeners.append(relay.on_mail)
-        for thread in (mailbox, poller, relay):
+        for thread in (mailbox, poller, feedback, relay, reconciler):
             thread.start()
             self.started.append(thread)
         return server

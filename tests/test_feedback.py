@@ -1,4 +1,4 @@
-"""SES events (fixtures from the SES developer guide) through the real SNS handler."""
+"""SES events (fixtures from the SES developer guide) through the real feedback-queue handler."""
 from __future__ import annotations
 
 import json
@@ -7,11 +7,12 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from conftest import sent_mail as ses_accepted
 from helpers import OTP, body, consume, put_template, receive_event, send
 
 from chalicelib import wiring
 from chalicelib.feedback import DETAIL_KEYS, FeedbackFailed
-from local_stack.ses_feedback import feedback_events
+from local_stack.ses_feedback import feedback_events, feedback_queue_event
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ses-events"
 HANDLER = "handle_ses_feedback"
@@ -51,14 +52,19 @@ def ses_event(name, ses_message_id, recipient=TO):
     return event
 
 
+NO_FAILURES = {"batchItemFailures": []}
+
+
 def feed(client, *messages):
-    """Invoke the SNS handler with one record per message (dicts become JSON strings)."""
-    event = client.events.generate_sns_event(message="")
-    template = event["Records"][0]
+    """Invoke the handler with one feedback-queue record per message, each in the SNS
+    envelope SNS delivers to SQS (dicts become JSON strings)."""
+    event = feedback_queue_event([])
     event["Records"] = [
-        {**template, "Sns": {**template["Sns"],
-                             "Message": m if isinstance(m, str) else json.dumps(m)}}
-        for m in messages]
+        {**record, "body": json.dumps({**json.loads(record["body"]), "Message": m})
+         if isinstance(m, str) else record["body"]}
+        for record, m in zip(feedback_queue_event(
+            [m if isinstance(m, dict) else {} for m in messages])["Records"], messages,
+            strict=True)]
     return client.lambda_.invoke(HANDLER, event).payload
 
 
@@ -68,7 +74,7 @@ def suppressed(client):
 
 def test_delivery_event_marks_the_mail_delivered(otp, aws):
     message_id, ses_id = sent_mail(otp, aws)
-    assert feed(otp, ses_event("event-delivery", ses_id)) == {"applied": 1, "skipped": 0}
+    assert feed(otp, ses_event("event-delivery", ses_id)) == NO_FAILURES
     entry = status(otp, message_id)
     assert entry["status"] == "delivered"
     assert [e["status"] for e in entry["events"]] == ["queued", "sent", "delivered"]
@@ -146,25 +152,46 @@ def test_identity_notifications_are_understood_too(otp, aws, fixture, expected, 
     assert suppressed(otp).get(TO, {}).get("reason") == reason
 
 
-def test_message_as_an_object_and_the_real_sns_envelope_are_accepted(otp, aws):
+def test_raw_delivery_and_the_sns_envelope_are_both_accepted(otp, aws):
     first, first_ses = sent_mail(otp, aws, to="a@example.com")
     second, second_ses = sent_mail(otp, aws, to="b@example.com")
-    # the shape moto publishes: Message already an object
-    event = otp.events.generate_sns_event(message="")
-    event["Records"][0]["Sns"]["Message"] = ses_event("event-delivery", first_ses, "a@example.com")
-    assert otp.lambda_.invoke(HANDLER, event).payload == {"applied": 1, "skipped": 0}
-    # AWS's own capture: compact JSON string with a trailing newline
-    envelope = json.loads((FIXTURES / "sns-lambda-envelope.json").read_text())
-    envelope["Records"][0]["Sns"]["Message"] = json.dumps(
-        ses_event("event-delivery", second_ses, "b@example.com"), separators=(",", ":")) + "\n"
-    assert otp.lambda_.invoke(HANDLER, envelope).payload == {"applied": 1, "skipped": 0}
+    # a subscription with raw message delivery: the SES event is the body
+    event = feedback_queue_event([])
+    event["Records"] = [{**feedback_queue_event([{}])["Records"][0],
+                         "body": json.dumps(ses_event("event-delivery", first_ses,
+                                                      "a@example.com"))}]
+    assert otp.lambda_.invoke(HANDLER, event).payload == NO_FAILURES
+    # AWS's own capture of an SNS envelope: Message a compact JSON string with a newline
+    envelope = json.loads((FIXTURES / "sns-lambda-envelope.json").read_text())["Records"][0]
+    message = json.dumps(ses_event("event-delivery", second_ses, "b@example.com"),
+                         separators=(",", ":")) + "\n"
+    event["Records"][0]["body"] = json.dumps({**envelope["Sns"], "Message": message})
+    assert otp.lambda_.invoke(HANDLER, event).payload == NO_FAILURES
     assert status(otp, first)["status"] == status(otp, second)["status"] == "delivered"
+
+
+def test_send_event_records_a_mail_the_consumer_could_not(otp, aws):
+    """SES's Send event, found by Herald's tag, is the record of last resort."""
+    message_id = body(send(otp))["message_id"]
+    send_event = json.loads((FIXTURES / "event-send.json").read_text())
+    send_event["mail"]["messageId"] = "ses-0001"
+    send_event["mail"]["tags"]["herald_message_id"] = [message_id]
+    assert feed(otp, send_event, send_event) == NO_FAILURES
+    entry = status(otp, message_id)
+    assert entry["status"] == "sent" and entry["ses_message_id"] == "ses-0001"
+    assert [e["status"] for e in entry["events"]] == ["queued", "sent"]
+    # the queued message is then skipped, not sent again
+    consume(otp, receive_event(boto3.client("sqs"), aws.send_queue_url))
+    assert ses_accepted() == []
+    # and a delivery still follows
+    feed(otp, ses_event("event-delivery", "ses-0001"))
+    assert status(otp, message_id)["status"] == "delivered"
 
 
 def test_late_and_repeated_events_never_undo_an_outcome(otp, aws):
     message_id, ses_id = sent_mail(otp, aws)
     complaint, delivery = ses_event("event-complaint", ses_id), ses_event("event-delivery", ses_id)
-    assert feed(otp, complaint, delivery, complaint) == {"applied": 1, "skipped": 2}
+    assert feed(otp, complaint, delivery, complaint) == NO_FAILURES
     entry = status(otp, message_id)
     assert entry["status"] == "complained"
     assert [e["status"] for e in entry["events"]] == ["queued", "sent", "complained"]
@@ -180,7 +207,7 @@ def test_malformed_and_untracked_events_are_skipped_without_failing_the_batch(
     moto_style = {"notificationType": "notificationType", "mail": {"messageId": ses_id}}
     result = feed(otp, "{not json", "[1, 2]", no_mail, bad_recipients, moto_style,
                   ses_event("event-open", ses_id), ses_event("event-delivery", ses_id))
-    assert result == {"applied": 1, "skipped": 6}
+    assert result == NO_FAILURES
     assert status(otp, message_id)["status"] == "delivered"
     warnings = [json.loads(line) for line in capsys.readouterr().out.splitlines()
                 if "malformed SES event skipped" in line]
@@ -191,11 +218,11 @@ def test_malformed_and_untracked_events_are_skipped_without_failing_the_batch(
 def test_bounce_for_a_message_not_in_the_log_still_suppresses(otp, aws):
     result = feed(otp, ses_event("event-bounce-permanent", "not-ours-000000",
                                  recipient="stranger@example.com"))
-    assert result == {"applied": 0, "skipped": 1}
+    assert result == NO_FAILURES
     assert suppressed(otp)["stranger@example.com"]["reason"] == "bounce"
 
 
-def test_aws_trouble_fails_the_invocation_so_lambda_retries_it(otp, aws):
+def test_aws_trouble_returns_the_event_to_the_queue(otp, aws, monkeypatch):
     message_id, ses_id = sent_mail(otp, aws)
     dynamodb = wiring.services().dynamodb
 
@@ -203,27 +230,39 @@ def test_aws_trouble_fails_the_invocation_so_lambda_retries_it(otp, aws):
         raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
                                      "Message": "injected"}}, "Query")
     dynamodb.meta.events.register("before-parameter-build.dynamodb.Query", unavailable)
+    failed = feed(otp, ses_event("event-delivery", ses_id))
+    assert len(failed["batchItemFailures"]) == 1
+    assert status(otp, message_id)["status"] == "sent"
+    # a mapping without ReportBatchItemFailures: the whole batch comes back
+    monkeypatch.setenv("HERALD_REPORT_BATCH_ITEM_FAILURES", "false")
+    wiring.reset()
+    dynamodb = wiring.services().dynamodb
+    dynamodb.meta.events.register("before-parameter-build.dynamodb.Query", unavailable)
     with pytest.raises(FeedbackFailed):
         feed(otp, ses_event("event-delivery", ses_id))
-    assert status(otp, message_id)["status"] == "sent"
     dynamodb.meta.events.unregister("before-parameter-build.dynamodb.Query", unavailable)
-    assert feed(otp, ses_event("event-delivery", ses_id)) == {"applied": 1, "skipped": 0}
+    assert feed(otp, ses_event("event-delivery", ses_id)) == NO_FAILURES
     assert status(otp, message_id)["status"] == "delivered"
 
 
 # -- the local stack's SES simulator ------------------------------------------
 
+def ses_message(event):
+    """The SES event inside a feedback-queue Lambda event's one record."""
+    return json.loads(json.loads(event["Records"][0]["body"])["Message"])
+
+
 def kinds(events):
-    return [json.loads(e["Records"][0]["Sns"]["Message"])["eventType"] for e in events]
+    return [ses_message(e)["eventType"] for e in events]
 
 
 @pytest.mark.parametrize(("recipient", "expected"), [
-    ("ana@example.com", ["Delivery"]),
-    ("success@simulator.amazonses.com", ["Delivery"]),
-    ("bounce@simulator.amazonses.com", ["Bounce"]),
-    ("Bounce+label@Simulator.AmazonSES.com", ["Bounce"]),
-    ("suppressionlist@simulator.amazonses.com", ["Bounce"]),
-    ("complaint@simulator.amazonses.com", ["Delivery", "Complaint"]),
+    ("ana@example.com", ["Send", "Delivery"]),
+    ("success@simulator.amazonses.com", ["Send", "Delivery"]),
+    ("bounce@simulator.amazonses.com", ["Send", "Bounce"]),
+    ("Bounce+label@Simulator.AmazonSES.com", ["Send", "Bounce"]),
+    ("suppressionlist@simulator.amazonses.com", ["Send", "Bounce"]),
+    ("complaint@simulator.amazonses.com", ["Send", "Delivery", "Complaint"]),
 ])
 def test_simulator_mailboxes_produce_the_events_ses_would(recipient, expected):
     events = feedback_events(recipient, "ses-1", "m-1", "Herald <no-reply@example.com>", "Hi")
@@ -232,16 +271,19 @@ def test_simulator_mailboxes_produce_the_events_ses_would(recipient, expected):
 
 def test_simulated_events_have_the_shape_of_real_ones():
     envelope = json.loads((FIXTURES / "sns-lambda-envelope.json").read_text())["Records"][0]
+    # SNS -> SQS spells two keys differently from SNS -> Lambda, and has no attributes
+    renamed = {"SigningCertUrl": "SigningCertURL", "UnsubscribeUrl": "UnsubscribeURL"}
+    sqs_keys = {renamed.get(key, key) for key in envelope["Sns"]} - {"MessageAttributes"}
     for recipient, fixtures in (
-            ("bounce@simulator.amazonses.com", ["event-bounce-permanent"]),
-            ("complaint@simulator.amazonses.com", ["event-delivery", "event-complaint"])):
+            ("bounce@simulator.amazonses.com", ["event-send", "event-bounce-permanent"]),
+            ("complaint@simulator.amazonses.com",
+             ["event-send", "event-delivery", "event-complaint"])):
         events = feedback_events(recipient, "ses-1", "m-1", "no-reply@example.com", "Hi",
                                  now=1_700_000_000.0)
         for event, fixture in zip(events, fixtures, strict=True):
             [record] = event["Records"]
-            assert record.keys() == envelope.keys()
-            assert record["Sns"].keys() == envelope["Sns"].keys()
-            message = json.loads(record["Sns"]["Message"])
+            assert json.loads(record["body"]).keys() == sqs_keys
+            message = ses_message(event)
             real = json.loads((FIXTURES / f"{fixture}.json").read_text())
             assert message.keys() == real.keys()
             assert message["mail"].keys() == real["mail"].keys()
@@ -250,8 +292,9 @@ def test_simulated_events_have_the_shape_of_real_ones():
             assert message["mail"]["messageId"] == "ses-1"
             assert message["mail"]["tags"]["herald_message_id"] == ["m-1"]
             assert message["mail"]["timestamp"] == "2023-11-14T22:13:20.000Z"
-    [bounce] = feedback_events("bounce@simulator.amazonses.com", "s", "m", "a@example.com", "")
-    detail = json.loads(bounce["Records"][0]["Sns"]["Message"])["bounce"]
+    [_, bounce] = feedback_events("bounce@simulator.amazonses.com", "s", "m", "a@example.com",
+                                  "")
+    detail = ses_message(bounce)["bounce"]
     assert (detail["bounceType"], detail["bounceSubType"]) == ("Permanent", "General")
 
 

@@ -198,7 +198,7 @@ def test_operator_sees_why_a_mail_failed_redrives_it_and_it_is_sent(otp, aws, by
     assert view["message_id"] == accepted and view["receive_count"] >= 3
     # fix, redrive
     ses.meta.events.unregister("before-parameter-build.sesv2.SendEmail", outage)
-    assert body(otp.http.post("/dlq/redrive")) == {"moved": 1}
+    assert body(otp.http.post("/dlq/redrive")) == {"moved": 1, "already_settled": 0}
     assert counts(otp)["dlq"]["visible"] == 0
     consume(otp, receive_event(sqs, aws.send_queue_url))
     assert body(otp.http.get(f"/emails/{accepted}"))["status"] == "sent"
@@ -209,18 +209,18 @@ def test_redrive_moves_exactly_the_dlq_messages(client, aws, by_hand):
     fill_dlq(aws, [herald_body(i) for i in range(23)] + ["not json"])
     boto3.client("sqs").send_message(QueueUrl=aws.send_queue_url, MessageBody="already queued")
     response = client.http.post("/dlq/redrive")
-    assert response.status_code == 200 and body(response) == {"moved": 24}
+    assert response.status_code == 200 and body(response) == {"moved": 24, "already_settled": 0}
     assert drain(aws.dlq_url) == []
     assert Counter(drain(aws.send_queue_url)) == Counter(
         [herald_body(i) for i in range(23)] + ["not json", "already queued"])
-    assert body(client.http.post("/dlq/redrive")) == {"moved": 0}
+    assert body(client.http.post("/dlq/redrive")) == {"moved": 0, "already_settled": 0}
 
 
 def test_redrive_keeps_message_attributes(client, aws, by_hand):
     sqs = boto3.client("sqs")
     sqs.send_message(QueueUrl=aws.dlq_url, MessageBody=herald_body(1), MessageAttributes={
         "trace_id": {"DataType": "String", "StringValue": "t-1"}})
-    assert body(client.http.post("/dlq/redrive")) == {"moved": 1}
+    assert body(client.http.post("/dlq/redrive")) == {"moved": 1, "already_settled": 0}
     [message] = sqs.receive_message(QueueUrl=aws.send_queue_url,
                                     MessageAttributeNames=["All"])["Messages"]
     assert message["MessageAttributes"]["trace_id"]["StringValue"] == "t-1"

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError, ReadTimeoutError
 from conftest import sent_mail
 from helpers import OTP, body, consume, post, put_template, receive_event, send
 
-from chalicelib import wiring
+from chalicelib import dynamo, wiring
+from local_stack.poller import scheduled_event
 
 
 @pytest.fixture
@@ -142,23 +143,100 @@ def test_expires_at_is_recorded(otp):
     assert entry["expires_at"] == when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def test_replay_of_a_mail_stuck_unqueued_enqueues_it_again_and_it_is_sent_once(otp, aws):
-    # GIVEN a mail accepted long ago whose SQS message was lost (the first attempt died)
+def _refuse_enqueue(times: int = 1) -> list[int]:
+    """The API's SQS client fails its next `times` SendMessage calls (a botocore hook)."""
+    sqs = wiring.services().queue.sqs
+    left = [times]
+
+    def refuse(**_):
+        if left[0] > 0:
+            left[0] -= 1
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "injected"}},
+                              "SendMessage")
+    sqs.meta.events.register("before-call.sqs.SendMessage", refuse)
+    return left
+
+
+def test_accepted_mail_whose_enqueue_failed_is_queued_by_the_callers_retry(otp, aws):
+    # GIVEN a mail accepted while SQS refused its message (the outbox keeps it)
     key = {"Idempotency-Key": "stuck-1"}
-    first = body(send(otp, headers=key))
+    _refuse_enqueue()
+    first = send(otp, headers=key)
+    assert first.status_code == 202
     sqs = boto3.client("sqs")
-    for message in sqs.receive_message(QueueUrl=aws.send_queue_url)["Messages"]:
-        sqs.delete_message(QueueUrl=aws.send_queue_url, ReceiptHandle=message["ReceiptHandle"])
-    producer = wiring.services().producer
-    now = time.time()
-    producer.clock = lambda: now + 600
+    assert receive_event(sqs, aws.send_queue_url)["Records"] == []
     # WHEN the caller retries with the same key
     again = body(send(otp, headers=key))
-    # THEN the same id is answered and the mail is queued again, then sent once
-    assert again["message_id"] == first["message_id"]
+    # THEN the same id is answered and the mail is queued, then sent once
+    assert again["message_id"] == body(first)["message_id"] and again["replayed"]
     event = receive_event(sqs, aws.send_queue_url)
     assert [json.loads(r["body"])["message_id"] for r in event["Records"]] == \
-        [first["message_id"]]
+        [again["message_id"]]
     consume(otp, event)
     consume(otp, event)
     assert len(sent_mail()) == 1
+    # AND a later retry queues nothing more
+    send(otp, headers=key)
+    assert receive_event(sqs, aws.send_queue_url)["Records"] == []
+
+
+def test_reconciler_queues_an_accepted_mail_nobody_asked_about_again(otp, aws, monkeypatch):
+    monkeypatch.setenv("HERALD_RECONCILE_AFTER_S", "0")
+    wiring.reset()
+    _refuse_enqueue()
+    accepted = send(otp)  # no key, no retry: only the reconciler can find it
+    assert accepted.status_code == 202
+    sqs = boto3.client("sqs")
+    assert otp.lambda_.invoke("reconcile", scheduled_event()).payload == \
+        {"queued": 1, "dropped": 0}
+    event = receive_event(sqs, aws.send_queue_url)
+    consume(otp, event)
+    assert body(otp.http.get(f"/emails/{body(accepted)['message_id']}"))["status"] == "sent"
+    assert otp.lambda_.invoke("reconcile", scheduled_event()).payload == \
+        {"queued": 0, "dropped": 0}
+
+
+def test_reconciler_drops_outbox_copies_of_mail_already_claimed(otp, aws, monkeypatch):
+    monkeypatch.setenv("HERALD_RECONCILE_AFTER_S", "0")
+    wiring.reset()
+    outbox = wiring.services().outbox
+    accepted = body(send(otp))
+    # the API's delete was lost: the copy is still there, the mail in the queue
+    outbox.db.put_item(TableName=outbox.table, Item={
+        "message_id": {"S": accepted["message_id"]}, "body": {"S": "{}"},
+        "created_epoch_ms": {"N": "0"}})
+    consume(otp, receive_event(boto3.client("sqs"), aws.send_queue_url))
+    assert outbox.get(accepted["message_id"]) is None  # the claim removed it
+    assert otp.lambda_.invoke("reconcile", scheduled_event()).payload == \
+        {"queued": 0, "dropped": 0}
+    assert len(sent_mail()) == 1
+
+
+def test_lost_response_of_the_accept_transaction_is_not_a_replay(otp, aws):
+    """The transaction took effect but its answer never came: the API looks, then goes on."""
+    dynamodb = wiring.services().dynamodb
+    lost = [1]
+
+    def lose_response(http_response, **_):
+        if lost[0] and http_response.status_code == 200:
+            lost[0] = 0
+            raise ReadTimeoutError(endpoint_url="https://dynamodb")
+    dynamodb.meta.events.register("after-call.dynamodb.TransactWriteItems", lose_response)
+    answer = send(otp, headers={"Idempotency-Key": "lost-1"})
+    assert answer.status_code == 202 and "replayed" not in body(answer)
+    event = receive_event(boto3.client("sqs"), aws.send_queue_url)
+    assert [json.loads(r["body"])["message_id"] for r in event["Records"]] == \
+        [body(answer)["message_id"]]
+
+
+def test_a_resent_transaction_with_its_token_succeeds_once(aws):
+    """DynamoDB (and the emulation) answer a repeated ClientRequestToken with success."""
+    db = boto3.client("dynamodb")
+    op = [("entry", {"Put": {"TableName": aws.outbox_table,
+                             "Item": {"message_id": {"S": "m-1"}, "body": {"S": "{}"}},
+                             "ConditionExpression": "attribute_not_exists(message_id)"}})]
+    dynamo.transact(db, op, "token-1")
+    dynamo.transact(db, op, "token-1")  # botocore's resend after a lost response
+    with pytest.raises(dynamo.TransactionCancelled) as refused:
+        dynamo.transact(db, op, "token-2")
+    assert refused.value.refused("entry")

@@ -1,0 +1,87 @@
+"""The send queue's message format, written and read only here.
+
+Two kinds share the queue: `send` (a mail to send, pinned to the template
+versions the API checked) and `sent` (a note that SES accepted a mail whose
+record could not be written at the time; it carries no variables). Every
+body carries its format version `v`; a body of an unknown version or kind is
+refused with a clear error rather than guessed at.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+VERSION = 1
+SEND, SENT_NOTE = "send", "sent"
+_SEND_KEYS = ("message_id", "to", "template", "version", "variables")
+
+
+class BadEnvelope(ValueError):
+    """A queue message Herald cannot read (never retried into success)."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    kind: str
+    message_id: str
+    body: dict[str, Any] = field(repr=False)
+
+    @property
+    def variables(self) -> dict[str, Any]:
+        return self.body.get("variables") or {}
+
+    @property
+    def secret_names(self) -> list[str]:
+        return list(self.body.get("secret") or [])
+
+    @property
+    def expires_at(self) -> float | None:
+        return self.body.get("expires_at")
+
+
+def send_body(message_id: str, to: str, template: str, version: str, pins: dict[str, str],
+              locale: str | None, variables: dict[str, Any], secret: list[str],
+              expires_at: float | None, enqueued_at_ms: int) -> dict[str, Any]:
+    """The body of a `send` message (secret variables in clear: the consumer renders them)."""
+    return {"v": VERSION, "kind": SEND, "message_id": message_id, "to": to,
+            "template": template, "version": version, "pins": pins, "locale": locale,
+            "variables": variables, "secret": secret, "expires_at": expires_at,
+            "enqueued_at": enqueued_at_ms}
+
+
+def sent_note(message_id: str, owner: str, ses_message_id: str, sent_epoch_ms: int) -> str:
+    """A `sent` message: what the consumer could not record (no variables, no secrets)."""
+    return encode({"v": VERSION, "kind": SENT_NOTE, "message_id": message_id, "owner": owner,
+                   "ses_message_id": ses_message_id, "sent_epoch_ms": sent_epoch_ms})
+
+
+def encode(body: dict[str, Any]) -> str:
+    return json.dumps(body, separators=(",", ":"))
+
+
+def decode(raw: str) -> Envelope:
+    """Read a queue message body; BadEnvelope names what is wrong with it."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BadEnvelope("message body is not JSON") from None
+    if not isinstance(body, dict):
+        raise BadEnvelope("message body is not a JSON object")
+    version = body.get("v", VERSION)
+    if version != VERSION:
+        raise BadEnvelope(f"message format version {version!r} is not supported "
+                          f"(this code reads version {VERSION})")
+    kind = body.get("kind", SEND)
+    if kind == SEND:
+        missing = [key for key in _SEND_KEYS if key not in body]
+        if missing or not isinstance(body["variables"], dict):
+            raise BadEnvelope(f"send message without {', '.join(missing) or 'variables'}")
+    elif kind == SENT_NOTE:
+        if not isinstance(body.get("ses_message_id"), str):
+            raise BadEnvelope("sent note without ses_message_id")
+    else:
+        raise BadEnvelope(f"unknown message kind {kind!r}")
+    if not isinstance(body.get("message_id"), str):
+        raise BadEnvelope("message without a message_id")
+    return Envelope(kind, body["message_id"], body)
