@@ -2,6 +2,12 @@
 
 Suppression and rate limits key on the normal form so that one mailbox
 cannot slip past them under another spelling (case, Unicode domain).
+
+Amazon SES does not support SMTPUTF8 (RFC 6531): an address it sends to must
+be 7-bit ASCII, a Unicode domain IDNA (punycode) encoded, and punycode is not
+allowed before the @. So an internationalised domain is sent in its ASCII
+form, and a mailbox with a non-ASCII local part (`ñoño@example.com`) is
+refused here, at the API, since no mail to it could ever be delivered.
 """
 from __future__ import annotations
 
@@ -14,8 +20,8 @@ from chalicelib.errors import BadRequest
 
 @dataclass(frozen=True)
 class Address:
-    email: str  # as mail is sent: normalised, Unicode domain kept
-    key: str  # lower-cased, ASCII (IDNA) domain: the identity for lists and limits
+    email: str  # as mail is sent: normalised, 7-bit ASCII (IDNA domain)
+    key: str  # lower-cased `email`: the identity for lists and limits
 
 
 def parse_address(raw: object, field: str = "to") -> Address:
@@ -27,5 +33,8 @@ def parse_address(raw: object, field: str = "to") -> Address:
                                 allow_smtputf8=True)
     except EmailNotValidError as exc:
         raise BadRequest(f"{field} is not a valid email address: {exc}", field=field) from None
-    ascii_form = result.ascii_email or f"{result.local_part}@{result.ascii_domain}"
-    return Address(email=result.normalized, key=ascii_form.lower())
+    if result.ascii_email is None:
+        raise BadRequest(f"{field} has non-ASCII characters before the @: the mail service "
+                         "(Amazon SES) cannot deliver to internationalised mailboxes (SMTPUTF8)",
+                         field=field)
+    return Address(email=result.ascii_email, key=result.ascii_email.lower())
