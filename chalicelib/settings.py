@@ -25,6 +25,7 @@ class Settings:
     idempotency_table: str = "herald-dev-idempotency"
     rate_limit_table: str = "herald-dev-rate-limits"
     suppression_table: str = "herald-dev-suppressions"
+    outbox_table: str = "herald-dev-outbox"
     ses_configuration_set: str = "herald-dev"
     default_sender: str = "Herald <no-reply@example.com>"
     default_locale: str = "en"
@@ -50,6 +51,7 @@ class Settings:
     # StartMessageMoveTask for POST /dlq/redrive; off (or local_mode) where SQS lacks it
     redrive_move_task: bool = True
     redrive_max_messages: int = 500  # per request, to stay inside the Lambda timeout
+    alert_topic_arn: str = ""  # the admin topic forward_alarm publishes to
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -80,3 +82,8 @@ def send_queue_name() -> str:
 def feedback_topic_name() -> str:
     """The SNS topic SES publishes its events to (set by the deploy script)."""
     return os.environ.get("HERALD_FEEDBACK_TOPIC_NAME", "herald-dev-ses-events")
+
+
+def alarm_topic_name() -> str:
+    """The SNS topic CloudWatch alarms publish to (set by the deploy script)."""
+    return os.environ.get("HERALD_ALARM_TOPIC_NAME", "herald-dev-alarms")

@@ -18,6 +18,7 @@ TABLES: dict[str, tuple[str, list[str]]] = {
     "idempotency_table": ("idempotency_key", []),
     "rate_limit_table": ("counter_key", []),
     "suppression_table": ("email", []),
+    "outbox_table": ("message_id", []),
 }
 
 
