@@ -5,7 +5,7 @@ the one middleware below.
 """
 from chalice import Chalice, Rate
 
-from chalicelib import auth, logs, paging, staff_send, suppression_api
+from chalicelib import alerts, auth, logs, paging, staff_send, suppression_api
 from chalicelib.errors import HeraldError
 from chalicelib.http import (
     author_of,
@@ -17,7 +17,12 @@ from chalicelib.http import (
     query,
 )
 from chalicelib.message_log import look_up
-from chalicelib.settings import consumer_max_concurrency, feedback_queue_name, send_queue_name
+from chalicelib.settings import (
+    alarm_topic_name,
+    consumer_max_concurrency,
+    feedback_queue_name,
+    send_queue_name,
+)
 from chalicelib.wiring import services
 
 app = Chalice(app_name="herald")
@@ -193,3 +198,8 @@ def handle_ses_feedback(event):
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def reconcile(event):
     return services().reconciler.run()
+
+
+@app.on_sns_message(topic=alarm_topic_name())
+def forward_alarm(event):
+    return alerts.forwarder().handle(event.to_dict()["Records"])

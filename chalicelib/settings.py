@@ -58,6 +58,7 @@ class Settings:
     # StartMessageMoveTask for POST /dlq/redrive; off (or local_mode) where SQS lacks it
     redrive_move_task: bool = True
     redrive_max_messages: int = 500  # per request, to stay inside the Lambda timeout
+    alert_topic_arn: str = ""  # the admin topic forward_alarm publishes to
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -98,3 +99,8 @@ def feedback_queue_name() -> str:
 def consumer_max_concurrency() -> int:
     """How many consumers the send queue's mapping may run at once (AWS allows 2-1000)."""
     return max(2, int(os.environ.get("HERALD_CONSUMER_MAX_CONCURRENCY", "2")))
+
+
+def alarm_topic_name() -> str:
+    """The SNS topic CloudWatch alarms publish to (set by the deploy script)."""
+    return os.environ.get("HERALD_ALARM_TOPIC_NAME", "herald-dev-alarms")

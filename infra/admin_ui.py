@@ -1,11 +1,13 @@
 """The admin UI's hosting (seed 002): a private S3 bucket read only by a
-CloudFront distribution through Origin Access Control."""
+CloudFront distribution through Origin Access Control, both logging their
+access to the access-log bucket (infra/logging.py)."""
 from __future__ import annotations
 
 from typing import Any
 
+from infra.logging import CLOUDFRONT_LOG_PREFIX
 from infra.stage import StageConfig
-from infra.storage import deny_insecure_transport, private_bucket
+from infra.storage import bucket_logging, deny_insecure_transport, private_bucket
 
 # AWS managed CloudFront policies (ids are the same in every account)
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -32,6 +34,8 @@ def _distribution(stage: StageConfig) -> dict[str, Any]:
         "Comment": f"Herald {stage.stage} admin UI", "Enabled": True,
         "DefaultRootObject": "index.html", "HttpVersion": "http2and3",
         "PriceClass": "PriceClass_100",
+        "Logging": {"Bucket": {"Fn::GetAtt": ["AccessLogBucket", "RegionalDomainName"]},
+                    "Prefix": CLOUDFRONT_LOG_PREFIX, "IncludeCookies": False},
         "Origins": [{"Id": _ORIGIN,
                      "DomainName": {"Fn::GetAtt": ["AdminUiBucket", "RegionalDomainName"]},
                      "S3OriginConfig": {"OriginAccessIdentity": ""},
@@ -44,7 +48,8 @@ def _distribution(stage: StageConfig) -> dict[str, Any]:
 
 def resources(stage: StageConfig) -> dict[str, Any]:
     return {
-        "AdminUiBucket": private_bucket(stage, "admin-ui"),
+        "AdminUiBucket": private_bucket(stage, "admin-ui",
+                                        LoggingConfiguration=bucket_logging("admin-ui")),
         "AdminUiBucketPolicy": _bucket_policy(),
         "AdminUiOriginAccess": {"Type": "AWS::CloudFront::OriginAccessControl", "Properties": {
             "OriginAccessControlConfig": {

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra import names
+from infra import messaging, names
 from infra.stage import PROJECT, StageConfig
 
 _ACCOUNT = "arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s"
@@ -23,13 +23,17 @@ TEMPLATE_BUCKET = "arn:${AWS::Partition}:s3:::${TemplateBucket}"
 TEMPLATE_OBJECTS = TEMPLATE_BUCKET + "/templates/*"
 SEND_QUEUE = "${SendQueue.Arn}"
 DEAD_LETTER_QUEUE = "${DeadLetterQueue.Arn}"
+FEEDBACK_QUEUE = "${FeedbackQueue.Arn}"
 MESSAGE_LOG = "${MessageLogTable.Arn}"
 MESSAGE_LOG_INDEXES = MESSAGE_LOG + "/index/*"
 IDEMPOTENCY = "${IdempotencyTable.Arn}"
 RATE_LIMITS = "${RateLimitTable.Arn}"
 SUPPRESSIONS = "${SuppressionTable.Arn}"
+OUTBOX = "${OutboxTable.Arn}"
 CONFIGURATION_SET = _ACCOUNT % ("ses", "configuration-set/${SesConfigurationSet}")
-SES_IDENTITIES = _ACCOUNT % ("ses", "identity/*")
+SES_IDENTITY = _ACCOUNT % ("ses", "identity/${SenderDomain}")
+ADMIN_TOPIC = "${AdminTopic}"
+ANY_KEY = _ACCOUNT % ("kms", "key/*")  # narrowed to the topic key by its alias (condition)
 ANY_RESOURCE = "*"  # only for actions that have no resource-level permissions
 
 
@@ -39,8 +43,18 @@ class Grant:
     actions: tuple[str, ...]
     resources: tuple[str, ...]
     # Needed by the Lambda service on the function's behalf (the SQS event
-    # source mapping polls with the function's role), not called by Herald's code.
+    # source mapping polls with the function's role) or by another service
+    # for a call of Herald's (SNS uses KMS to encrypt what Herald publishes),
+    # not called by Herald's code itself.
     platform: bool = False
+    # IAM condition block, placeholders allowed in its string values
+    condition: tuple[tuple[str, str, str], ...] = ()
+
+
+def _poll(queue: str) -> Grant:
+    """What the Lambda service's SQS poller does with the function's role."""
+    return Grant("Poll", ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                          "sqs:ChangeMessageVisibility"), (queue,), platform=True)
 
 
 POLICIES: dict[str, tuple[Grant, ...]] = {
@@ -64,23 +78,42 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("RateLimits", ("dynamodb:UpdateItem",), (RATE_LIMITS,)),
         Grant("Suppressions", ("dynamodb:ConditionCheckItem", "dynamodb:PutItem",
                                "dynamodb:DeleteItem", "dynamodb:Scan"), (SUPPRESSIONS,)),
+        # PutItem inside the accept transaction; read and cleared once enqueued
+        Grant("Outbox", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
+              (OUTBOX,)),
     ),
     "consume_send_queue": (
-        Grant("PollSendQueue", ("sqs:ReceiveMessage", "sqs:DeleteMessage",
-                                "sqs:GetQueueAttributes"), (SEND_QUEUE,), platform=True),
-        Grant("AcknowledgeAndBackOff", ("sqs:DeleteMessage", "sqs:ChangeMessageVisibility"),
-              (SEND_QUEUE,)),
+        _poll(SEND_QUEUE),
+        Grant("AcknowledgeRequeueAndBackOff", ("sqs:DeleteMessage", "sqs:SendMessage",
+                                               "sqs:ChangeMessageVisibility"), (SEND_QUEUE,)),
         Grant("ReadTemplates", ("s3:GetObject", "s3:GetObjectVersion"), (TEMPLATE_OBJECTS,)),
-        # SES checks every resource of a send: the identity and, since Herald
-        # always names it, the configuration set; no other set is allowed.
-        Grant("SendMail", ("ses:SendEmail",), (SES_IDENTITIES, CONFIGURATION_SET)),
-        Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (MESSAGE_LOG,)),
+        # SES checks every resource of a send: the stage's sending identity and,
+        # since Herald always names it, the configuration set; From must be an
+        # address of the sending domain (issue 12, item 3).
+        Grant("SendMail", ("ses:SendEmail",), (SES_IDENTITY, CONFIGURATION_SET),
+              condition=(("StringLike", "ses:FromAddress", "*@${SenderDomain}"),)),
+        Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:UpdateItem",
+                             "dynamodb:ConditionCheckItem"), (MESSAGE_LOG,)),
         Grant("Suppressions", ("dynamodb:ConditionCheckItem",), (SUPPRESSIONS,)),
+        Grant("Outbox", ("dynamodb:DeleteItem",), (OUTBOX,)),  # inside a transaction
     ),
     "handle_ses_feedback": (
+        _poll(FEEDBACK_QUEUE),
         Grant("FindMessage", ("dynamodb:Query",), (MESSAGE_LOG_INDEXES,)),
-        Grant("MessageLog", ("dynamodb:UpdateItem",), (MESSAGE_LOG,)),
+        Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (MESSAGE_LOG,)),
         Grant("Suppressions", ("dynamodb:PutItem",), (SUPPRESSIONS,)),
+    ),
+    "reconcile": (
+        Grant("Outbox", ("dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteItem"), (OUTBOX,)),
+        Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (MESSAGE_LOG,)),
+        Grant("Enqueue", ("sqs:SendMessage",), (SEND_QUEUE,)),
+    ),
+    "forward_alarm": (
+        Grant("NoticeWindows", ("dynamodb:UpdateItem",), (RATE_LIMITS,)),
+        Grant("Notify", ("sns:Publish",), (ADMIN_TOPIC,)),
+        Grant("EncryptNotice", ("kms:GenerateDataKey", "kms:Decrypt"), (ANY_KEY,), platform=True,
+              condition=(("ForAnyValue:StringEquals", "kms:ResourceAliases",
+                          "${TopicKeyAlias}"),)),
     ),
 }
 
@@ -99,18 +132,36 @@ def _log_grant(stage: StageConfig, function: str) -> Grant:
                  (_ACCOUNT % ("logs", f"log-group:{group}:*"),))
 
 
+def _statement(grant: Grant, render: Any) -> dict[str, Any]:
+    statement = {"Sid": grant.sid, "Effect": "Allow", "Action": sorted(set(grant.actions)),
+                 "Resource": [render(resource) for resource in grant.resources]}
+    if grant.condition:
+        statement["Condition"] = {operator: {key: render(value)}
+                                  for operator, key, value in grant.condition}
+    return statement
+
+
 def _document(stage: StageConfig, function: str, render: Any) -> dict[str, Any]:
     grants = (_log_grant(stage, function), *POLICIES[function])
-    return {"Version": "2012-10-17", "Statement": [
-        {"Sid": grant.sid, "Effect": "Allow", "Action": sorted(set(grant.actions)),
-         "Resource": [render(resource) for resource in grant.resources]}
-        for grant in grants]}
+    return {"Version": "2012-10-17",
+            "Statement": [_statement(grant, render) for grant in grants]}
+
+
+def _stage_values(stage: StageConfig) -> dict[str, str]:
+    """Placeholders known from the stage's config alone, in both paths."""
+    return {"SenderDomain": stage.sender_domain,
+            "TopicKeyAlias": messaging.topic_key_alias(stage)}
 
 
 def cfn_policy(stage: StageConfig, function: str) -> dict[str, Any]:
     """The policy with CloudFormation references (package path)."""
-    return _document(stage, function,
-                     lambda pattern: pattern if "${" not in pattern else {"Fn::Sub": pattern})
+    known = _stage_values(stage)
+
+    def render(pattern: str) -> Any:
+        pattern = _PLACEHOLDER.sub(lambda m: known.get(m.group(1), m.group(0)), pattern)
+        return pattern if "${" not in pattern else {"Fn::Sub": pattern}
+
+    return _document(stage, function, render)
 
 
 def partition(region: str) -> str:
@@ -139,7 +190,11 @@ def _literals(stage: StageConfig) -> dict[str, str]:
         "IdempotencyTable.Arn": table("HERALD_IDEMPOTENCY_TABLE"),
         "RateLimitTable.Arn": table("HERALD_RATE_LIMIT_TABLE"),
         "SuppressionTable.Arn": table("HERALD_SUPPRESSION_TABLE"),
+        "OutboxTable.Arn": table("HERALD_OUTBOX_TABLE"),
+        "FeedbackQueue.Arn": f"{head}:sqs:{region}:{account}:{env['HERALD_FEEDBACK_QUEUE_NAME']}",
         "SesConfigurationSet": env["HERALD_SES_CONFIGURATION_SET"],
+        "AdminTopic": env["HERALD_ALERT_TOPIC_ARN"],
+        **_stage_values(stage),
     }
 
 

@@ -1,13 +1,16 @@
-"""SNS topics (admin alerts, SES events), the KMS key that encrypts them, and
-SES: the configuration set publishing its events to SNS and, optionally, the
-sending domain's identity (Easy DKIM, custom MAIL FROM, default configuration set)."""
+"""SNS topics (raw alarms, admin alerts, SES events), the KMS key that encrypts
+them, the SES events' way to the feedback queue (SNS -> SQS, so no event is
+dropped), and SES: the configuration set publishing its events to SNS and,
+optionally, the sending domain's identity (Easy DKIM, custom MAIL FROM,
+default configuration set)."""
 from __future__ import annotations
 
 from typing import Any
 
 from infra.stage import StageConfig
 
-SES_EVENT_TYPES = ["bounce", "complaint", "delivery", "reject", "deliveryDelay",
+# `send`: SES accepted the mail (resolves an in-doubt send, issue 11)
+SES_EVENT_TYPES = ["send", "bounce", "complaint", "delivery", "reject", "deliveryDelay",
                    "renderingFailure"]
 _SOURCE_ACCOUNT = {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
 
@@ -28,6 +31,11 @@ def _topic_key() -> dict[str, Any]:
         "KeyPolicy": {"Version": "2012-10-17", "Statement": [owner, publishers]}}}
 
 
+def topic_key_alias(stage: StageConfig) -> str:
+    """The key's alias: IAM policies name the key by it (its id is not known in advance)."""
+    return f"alias/{stage.prefix}-topics"
+
+
 def _topic(stage: StageConfig, suffix: str) -> dict[str, Any]:
     return {"Type": "AWS::SNS::Topic", "Properties": {
         "TopicName": f"{stage.prefix}-{suffix}", "KmsMasterKeyId": {"Ref": "TopicKey"}}}
@@ -43,6 +51,27 @@ def _ses_events_topic_policy() -> dict[str, Any]:
     return {"Type": "AWS::SNS::TopicPolicy", "Properties": {
         "Topics": [{"Ref": "SesEventsTopic"}],
         "PolicyDocument": {"Version": "2012-10-17", "Statement": [publish]}}}
+
+
+def _feedback_subscription(stage: StageConfig) -> dict[str, Any]:
+    """SES events go SNS -> SQS -> Lambda: an SNS-invoked Lambda is invoked
+    asynchronously and an event is dropped after 2 failed retries, while the
+    queue keeps it (then its DLQ). Not raw: the handler reads the SNS envelope."""
+    only_the_topic = {
+        "Sid": "SesEventsTopicSends", "Effect": "Allow",
+        "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+        "Resource": {"Fn::GetAtt": ["FeedbackQueue", "Arn"]},
+        "Condition": {"ArnEquals": {"aws:SourceArn": {"Ref": "SesEventsTopic"}}}}
+    return {
+        "FeedbackQueuePolicy": {"Type": "AWS::SQS::QueuePolicy", "Properties": {
+            "Queues": [{"Ref": "FeedbackQueue"}],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [only_the_topic]}}},
+        "FeedbackSubscription": {
+            "Type": "AWS::SNS::Subscription", "DependsOn": "FeedbackQueuePolicy",
+            "Properties": {"TopicArn": {"Ref": "SesEventsTopic"}, "Protocol": "sqs",
+                           "Endpoint": {"Fn::GetAtt": ["FeedbackQueue", "Arn"]},
+                           "RawMessageDelivery": False}},
+    }
 
 
 def _ses(stage: StageConfig) -> dict[str, Any]:
@@ -83,9 +112,14 @@ def identity_outputs(stage: StageConfig) -> dict[str, Any]:
 
 
 def resources(stage: StageConfig) -> dict[str, Any]:
-    found = {"TopicKey": _topic_key(), "AdminTopic": _topic(stage, "alerts"),
+    found = {"TopicKey": _topic_key(),
+             "TopicKeyAlias": {"Type": "AWS::KMS::Alias", "Properties": {
+                 "AliasName": topic_key_alias(stage), "TargetKeyId": {"Ref": "TopicKey"}}},
+             # alarms publish here; forward_alarm passes them on to AdminTopic
+             "AlarmTopic": _topic(stage, "alarms"), "AdminTopic": _topic(stage, "alerts"),
              "SesEventsTopic": _topic(stage, "ses-events"),
-             "SesEventsTopicPolicy": _ses_events_topic_policy(), **_ses(stage)}
+             "SesEventsTopicPolicy": _ses_events_topic_policy(),
+             **_feedback_subscription(stage), **_ses(stage)}
     email = stage.infra.get("alarm_email")
     if email:
         found["AdminEmailSubscription"] = {"Type": "AWS::SNS::Subscription", "Properties": {

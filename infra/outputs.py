@@ -36,10 +36,13 @@ STAGE_ENV: tuple[EnvOutput, ...] = (
     EnvOutput("HERALD_IDEMPOTENCY_TABLE", "IdempotencyTableName", _ref("IdempotencyTable")),
     EnvOutput("HERALD_RATE_LIMIT_TABLE", "RateLimitTableName", _ref("RateLimitTable")),
     EnvOutput("HERALD_SUPPRESSION_TABLE", "SuppressionTableName", _ref("SuppressionTable")),
+    EnvOutput("HERALD_OUTBOX_TABLE", "OutboxTableName", _ref("OutboxTable")),
     EnvOutput("HERALD_SES_CONFIGURATION_SET", "SesConfigurationSetName",
               _ref("SesConfigurationSet")),
-    EnvOutput("HERALD_FEEDBACK_TOPIC_NAME", "SesEventsTopicName",
-              _att("SesEventsTopic", "TopicName")),
+    EnvOutput("HERALD_FEEDBACK_QUEUE_NAME", "FeedbackQueueName",
+              _att("FeedbackQueue", "QueueName")),
+    EnvOutput("HERALD_ALARM_TOPIC_NAME", "AlarmTopicName", _att("AlarmTopic", "TopicName")),
+    EnvOutput("HERALD_ALERT_TOPIC_ARN", "AdminTopicArn", _ref("AdminTopic")),
     EnvOutput("HERALD_ADMIN_ORIGIN", "AdminUiOrigin", ADMIN_UI_ORIGIN),
     EnvOutput("HERALD_COGNITO_USER_POOL_ARN", "UserPoolArn", _att("UserPool", "Arn")),
 )
@@ -51,7 +54,7 @@ EXTRA_OUTPUTS: dict[str, dict[str, Any]] = {
     "UserPoolId": _ref("UserPool"),
     "UserPoolClientId": _ref("UserPoolClient"),
     "CognitoDomain": {"Fn::Sub": "${UserPoolDomain}.auth.${AWS::Region}.amazoncognito.com"},
-    "AdminTopicArn": _ref("AdminTopic"),
+    "ApiAccessLogGroupArn": _att("ApiAccessLogGroup", "Arn"),
 }
 
 

@@ -5,20 +5,23 @@ Chalice 1.34 deep-merges dicts and replaces everything else, so each
 override below names exactly the leaf it changes: env vars pointing at the
 template's resources, the event sources pointing at its queue and topic
 (`Fn::Sub`, never `Fn::GetAtt`, see FACTS.md), ReportBatchItemFailures on
-the SQS mapping, the policies from infra/iam.py, the names both deploy
-paths share, API throttling, the Cognito pool and the admin UI's CORS origin.
+the SQS mappings, the policies from infra/iam.py, the names both deploy
+paths share, API throttling and access logging, the Cognito pool and the
+admin UI's CORS origin.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from chalice import Chalice
-from chalice.app import SNSEventConfig, SQSEventConfig
+from chalice.app import ScheduledEventConfig, SNSEventConfig, SQSEventConfig
 
 from chalicelib.auth import STAFF_AUTHORIZER_NAME, STAFF_HEADERS
 from infra import iam, names
+from infra.logging import API_ACCESS_LOG_FORMAT
 from infra.outputs import ADMIN_UI_ORIGIN, STAGE_ENV
 from infra.stage import StageConfig
+from infra.storage import feedback_queue_name
 from infra.template import resources_template
 
 REPORT_FAILURES_ENV = "HERALD_REPORT_BATCH_ITEM_FAILURES"
@@ -44,28 +47,31 @@ def lambda_functions(app: Chalice) -> list[str]:
     return found + [source.name for source in app.event_sources]
 
 
-def _event_overrides(app: Chalice) -> dict[str, dict[str, Any]]:
-    """Per function: its Events override and extra env vars."""
-    overrides = {}
+def _event_overrides(stage: StageConfig, app: Chalice) -> dict[str, dict[str, Any]]:
+    """Per function: its Events override and extra env vars. Each queue or
+    topic an event source names must be one the template creates."""
+    queues = {f"{stage.prefix}-send": "SendQueue", feedback_queue_name(stage): "FeedbackQueue"}
+    topics = {f"{stage.prefix}-alarms": "AlarmTopic"}
+    overrides: dict[str, dict[str, Any]] = {}
     for source in app.event_sources:
         event_id = names.function_logical_id(source.name)
-        if isinstance(source, SQSEventConfig):
-            properties = {"Queue": {"Fn::Sub": "${SendQueue.Arn}"},
+        if isinstance(source, SQSEventConfig) and source.queue in queues:
+            properties = {"Queue": {"Fn::Sub": f"${{{queues[source.queue]}.Arn}}"},
                           "FunctionResponseTypes": ["ReportBatchItemFailures"]}
             overrides[source.name] = {
                 "Events": {f"{event_id}SqsEventSource": {"Properties": properties}},
                 "Environment": {"Variables": {REPORT_FAILURES_ENV: "true"}}}
-        elif isinstance(source, SNSEventConfig):
+        elif isinstance(source, SNSEventConfig) and source.topic in topics:
             overrides[source.name] = {"Events": {f"{event_id}SnsSubscription": {
-                "Properties": {"Topic": {"Fn::Sub": "${SesEventsTopic}"}}}}}
-        else:
+                "Properties": {"Topic": {"Fn::Sub": f"${{{topics[source.topic]}}}"}}}}}
+        elif not isinstance(source, ScheduledEventConfig):
             raise ValueError(f"no infrastructure for event source {source.name!r}")
     return overrides
 
 
 def _function_resources(stage: StageConfig, app: Chalice) -> dict[str, Any]:
     stack_env = {row.env_var: row.value for row in STAGE_ENV}
-    events = _event_overrides(app)
+    events = _event_overrides(stage, app)
     found: dict[str, Any] = {}
     for function in lambda_functions(app):
         extra = events.get(function, {})
@@ -100,9 +106,15 @@ def _rest_api(stage: StageConfig, app: Chalice) -> dict[str, Any]:
     # In the API definition, not as AWS::ApiGateway::GatewayResponse resources:
     # SAM's deployment snapshots only the definition, and an update of the
     # definition drops gateway responses it does not hold.
-    return {"Properties": {"MethodSettings": [throttle], "DefinitionBody": {
-        "securityDefinitions": {STAFF_AUTHORIZER_NAME: pool}, "paths": cors_paths,
-        "x-amazon-apigateway-gateway-responses": gateway_responses(_QUOTED_ORIGIN)}}}
+    access_log = {"DestinationArn": {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]},
+                  "Format": API_ACCESS_LOG_FORMAT}
+    found: dict[str, Any] = {"Properties": {
+        "MethodSettings": [throttle], "AccessLogSetting": access_log, "DefinitionBody": {
+            "securityDefinitions": {STAFF_AUTHORIZER_NAME: pool}, "paths": cors_paths,
+            "x-amazon-apigateway-gateway-responses": gateway_responses(_QUOTED_ORIGIN)}}}
+    if stage.infra.get("manage_api_gateway_account"):
+        found["DependsOn"] = ["ApiGatewayAccount"]  # the stage's logging needs the account role
+    return found
 
 
 def merge_template(stage: StageConfig, app: Chalice) -> dict[str, Any]:

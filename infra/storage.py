@@ -1,5 +1,6 @@
-"""Template bucket, send queue with its dead-letter queue, and the DynamoDB
-tables (keys as the local stack creates them in local_stack/resources.py)."""
+"""Template bucket, the send and SES-feedback queues with their dead-letter
+queues, and the DynamoDB tables (keys as the local stack creates them in
+local_stack/resources.py)."""
 from __future__ import annotations
 
 from typing import Any
@@ -14,6 +15,7 @@ TABLE_RESOURCES = {
     "idempotency_table": ("IdempotencyTable", "idempotency"),
     "rate_limit_table": ("RateLimitTable", "rate-limits"),
     "suppression_table": ("SuppressionTable", "suppressions"),
+    "outbox_table": ("OutboxTable", "outbox"),
 }
 _KEPT_TABLES = {"message_log_table", "suppression_table"}
 TTL_ATTRIBUTE = "expires_ttl"
@@ -26,6 +28,13 @@ SSE_S3 = {"ServerSideEncryptionConfiguration": [
 def tags(stage: StageConfig) -> list[dict[str, str]]:
     return [{"Key": "Application", "Value": stage.app_name},
             {"Key": "Environment", "Value": stage.stage}]
+
+
+def bucket_logging(bucket: str) -> dict[str, Any]:
+    """A bucket's `LoggingConfiguration`: S3 server access logs to the
+    access-log bucket (infra/logging.py)."""
+    return {"DestinationBucketName": {"Ref": "AccessLogBucket"},
+            "LogFilePrefix": f"s3/{bucket}/"}
 
 
 def private_bucket(stage: StageConfig, suffix: str, **properties: Any) -> dict[str, Any]:
@@ -45,7 +54,8 @@ def deny_insecure_transport(bucket_logical_id: str) -> dict[str, Any]:
 
 
 def _template_bucket(stage: StageConfig) -> dict[str, Any]:
-    bucket = private_bucket(stage, "templates", VersioningConfiguration={"Status": "Enabled"})
+    bucket = private_bucket(stage, "templates", VersioningConfiguration={"Status": "Enabled"},
+                            LoggingConfiguration=bucket_logging("templates"))
     return {**bucket, "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
 
 
@@ -67,25 +77,57 @@ def _template_bucket_policy(stage: StageConfig) -> dict[str, Any]:
             deny_insecure_transport("TemplateBucket"), only_herald]}}}
 
 
+def queue_arn(name: str) -> dict[str, str]:
+    """A queue's ARN by name (for policies written before the queue exists)."""
+    return {"Fn::Sub": f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:{name}"}
+
+
+def _queue_pair(stage: StageConfig, name: str, dlq_id: str, dlq_name: str, visibility_s: int,
+                max_receive_count: int, dlq_retention_s: int,
+                **queue_properties: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A queue and its dead-letter queue (logical id `dlq_id`), which only that queue may use."""
+    dlq = {"Type": "AWS::SQS::Queue", "Properties": {
+        "QueueName": dlq_name, "SqsManagedSseEnabled": True,
+        "MessageRetentionPeriod": dlq_retention_s,
+        "RedriveAllowPolicy": {"redrivePermission": "byQueue",
+                               "sourceQueueArns": [queue_arn(name)]},
+        "Tags": tags(stage)}}
+    queue = {"Type": "AWS::SQS::Queue", "Properties": {
+        "QueueName": name, "SqsManagedSseEnabled": True, "VisibilityTimeout": visibility_s,
+        "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]},
+                          "maxReceiveCount": max_receive_count},
+        **queue_properties, "Tags": tags(stage)}}
+    return queue, dlq
+
+
+def visibility_timeout_s(stage: StageConfig) -> int:
+    """The queues' visibility timeout: HERALD_VISIBILITY_TIMEOUT_S, which AWS
+    advises be at least 6x the function timeout (a message must not come back
+    while the invocation holding it, or its retry by Lambda, still runs)."""
+    visibility = stage.visibility_timeout_s
+    if visibility < 6 * stage.lambda_timeout:
+        raise ValueError(f"HERALD_VISIBILITY_TIMEOUT_S is {visibility} s: it must be at least "
+                         f"6 x lambda_timeout ({6 * stage.lambda_timeout} s)")
+    return visibility
+
+
 def _queues(stage: StageConfig) -> dict[str, Any]:
-    send_name = f"{stage.prefix}-send"
-    return {
-        "DeadLetterQueue": {"Type": "AWS::SQS::Queue", "Properties": {
-            "QueueName": f"{stage.prefix}-dlq", "SqsManagedSseEnabled": True,
-            "MessageRetentionPeriod": int(stage.infra["dlq_retention_s"]),
-            # only the send queue may use it as its dead-letter queue
-            "RedriveAllowPolicy": {"redrivePermission": "byQueue", "sourceQueueArns": [
-                {"Fn::Sub": f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:"
-                            f"{send_name}"}]},
-            "Tags": tags(stage)}},
-        "SendQueue": {"Type": "AWS::SQS::Queue", "Properties": {
-            "QueueName": send_name, "SqsManagedSseEnabled": True,
-            "VisibilityTimeout": stage.visibility_timeout_s,
-            "MaximumMessageSize": int(stage.env["HERALD_MAX_REQUEST_BYTES"]),
-            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]},
-                              "maxReceiveCount": int(stage.infra["max_receive_count"])},
-            "Tags": tags(stage)}},
-    }
+    infra, visibility = stage.infra, visibility_timeout_s(stage)
+    send, dlq = _queue_pair(
+        stage, f"{stage.prefix}-send", "DeadLetterQueue", f"{stage.prefix}-dlq", visibility,
+        int(infra["max_receive_count"]), int(infra["dlq_retention_s"]),
+        MaximumMessageSize=int(stage.env["HERALD_MAX_REQUEST_BYTES"]))
+    feedback, feedback_dlq = _queue_pair(
+        stage, feedback_queue_name(stage), "FeedbackDeadLetterQueue",
+        f"{feedback_queue_name(stage)}-dlq", visibility,
+        int(infra["feedback_max_receive_count"]), int(infra["feedback_dlq_retention_s"]))
+    return {"DeadLetterQueue": dlq, "SendQueue": send,
+            "FeedbackDeadLetterQueue": feedback_dlq, "FeedbackQueue": feedback}
+
+
+def feedback_queue_name(stage: StageConfig) -> str:
+    """SES events reach the feedback handler through this queue (SNS -> SQS -> Lambda)."""
+    return f"{stage.prefix}-ses-events"
 
 
 def _table(stage: StageConfig, setting: str) -> dict[str, Any]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra import admin_ui, alarms, cognito, messaging, outputs, storage
+from infra import admin_ui, alarms, cognito, logging, messaging, outputs, storage
 from infra.stage import StageConfig
 
 
@@ -12,9 +12,10 @@ def resources_template(stage: StageConfig) -> dict[str, Any]:
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"Herald {stage.stage}: storage, queues, tables, topics, SES, alarms, "
-                       "admin UI hosting and staff sign-in",
+                       "access logs, admin UI hosting and staff sign-in",
         "Resources": {**storage.resources(stage), **messaging.resources(stage),
                       **alarms.resources(stage), **admin_ui.resources(stage),
+                      **logging.resources(stage),
                       **cognito.resources(stage)},
         "Outputs": outputs.outputs(messaging.identity_outputs(stage)),
     }

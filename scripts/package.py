@@ -19,9 +19,12 @@ from scripts.chalice_cli import run_chalice, stage_environ
 BUILD = PROJECT / "build"
 
 
-def package(stage_name: str, build: Path = BUILD) -> Path:
+def package(stage_name: str, build: Path = BUILD, allow_no_alarm_email: bool = False) -> Path:
     """Build the stage's SAM template; returns its path."""
+    from scripts.deploy import check_alarm_email
+
     stage = load_stage(stage_name)
+    check_alarm_email(stage, allow_no_alarm_email)
     os.environ.update(stage_environ(stage))  # app.py reads its settings at import
     import app
     from infra.package import merge_template
@@ -39,8 +42,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", required=True, help="a stage of .chalice/config.json")
     parser.add_argument("--build", type=Path, default=BUILD, help="output folder")
+    parser.add_argument("--no-alarm-email", action="store_true",
+                        help="build although herald_infra.alarm_email is empty (alarms reach "
+                             "nobody)")
     args = parser.parse_args()
-    print(package(args.stage, args.build))
+    print(package(args.stage, args.build, args.no_alarm_email))
 
 
 if __name__ == "__main__":

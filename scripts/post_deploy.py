@@ -1,13 +1,14 @@
 """What `chalice deploy` cannot set, applied right after it: partial batch
-responses on the SQS mapping (then the consumer's flag that relies on
-them), CORS on API Gateway's own errors and API stage throttling. Reads
-`.chalice/deployed/<stage>.json`."""
+responses on the SQS mappings (then the functions' flag that relies on
+them), CORS on API Gateway's own errors, API stage throttling and access
+logging. Reads `.chalice/deployed/<stage>.json`."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
 
+from infra.logging import API_ACCESS_LOG_FORMAT
 from infra.package import REPORT_FAILURES_ENV, gateway_responses
 from infra.stage import PROJECT
 
@@ -24,21 +25,24 @@ def _one(resources: list[dict[str, Any]], resource_type: str) -> dict[str, Any]:
     return found[0]
 
 
-def enable_batch_item_failures(lambda_client: Any, resources: list[dict[str, Any]]) -> str:
-    """Turn on ReportBatchItemFailures, then tell the consumer it may rely on it.
+def enable_batch_item_failures(lambda_client: Any, resources: list[dict[str, Any]]) -> list[str]:
+    """On every SQS mapping, turn on ReportBatchItemFailures, then tell its
+    function it may rely on it; returns the mappings' UUIDs.
 
-    In this order, the consumer never returns `batchItemFailures` to a mapping
+    In this order, a function never returns `batchItemFailures` to a mapping
     that would ignore them (which would delete the failed messages)."""
-    mapping = _one(resources, "sqs_event")
-    lambda_client.update_event_source_mapping(
-        UUID=mapping["event_uuid"], FunctionResponseTypes=["ReportBatchItemFailures"])
-    function = mapping["lambda_arn"]
-    lambda_client.get_waiter("function_updated_v2").wait(FunctionName=function)
-    current = lambda_client.get_function_configuration(FunctionName=function)
-    variables = {**current.get("Environment", {}).get("Variables", {}), REPORT_FAILURES_ENV: "true"}
-    lambda_client.update_function_configuration(FunctionName=function,
-                                                Environment={"Variables": variables})
-    return mapping["event_uuid"]
+    mappings = [r for r in resources if r["resource_type"] == "sqs_event"]
+    for mapping in mappings:
+        lambda_client.update_event_source_mapping(
+            UUID=mapping["event_uuid"], FunctionResponseTypes=["ReportBatchItemFailures"])
+        function = mapping["lambda_arn"]
+        lambda_client.get_waiter("function_updated_v2").wait(FunctionName=function)
+        current = lambda_client.get_function_configuration(FunctionName=function)
+        variables = {**current.get("Environment", {}).get("Variables", {}),
+                     REPORT_FAILURES_ENV: "true"}
+        lambda_client.update_function_configuration(FunctionName=function,
+                                                    Environment={"Variables": variables})
+    return [mapping["event_uuid"] for mapping in mappings]
 
 
 def cors_on_gateway_errors(apigateway: Any, resources: list[dict[str, Any]], stage_name: str,
@@ -61,4 +65,15 @@ def throttle_api(apigateway: Any, resources: list[dict[str, Any]], stage_name: s
     apigateway.update_stage(restApiId=rest_api_id, stageName=stage_name, patchOperations=[
         {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(rate)},
         {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(burst)}])
+    return rest_api_id
+
+
+def access_logging(apigateway: Any, resources: list[dict[str, Any]], stage_name: str,
+                   log_group_arn: str) -> str:
+    """JSON access logs of the API stage to the stack's log group."""
+    rest_api_id = _one(resources, "rest_api")["rest_api_id"]
+    apigateway.update_stage(restApiId=rest_api_id, stageName=stage_name, patchOperations=[
+        {"op": "replace", "path": "/accessLogSettings/destinationArn",
+         "value": log_group_arn.removesuffix(":*")},
+        {"op": "replace", "path": "/accessLogSettings/format", "value": API_ACCESS_LOG_FORMAT}])
     return rest_api_id

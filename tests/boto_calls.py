@@ -110,6 +110,8 @@ def needs(service: str, operation: str, params: dict[str, Any], region: str,
         arn = f"arn:aws:dynamodb:{region}:{account}:table/{params['TableName']}"
         if params.get("IndexName"):
             arn += f"/index/{params['IndexName']}"
+    elif service == "sns":
+        arn = params["TopicArn"]
     elif service == "sesv2":
         domain = params["FromEmailAddress"].rsplit("@", 1)[1].rstrip(">")
         ses = f"arn:aws:ses:{region}:{account}"

@@ -11,8 +11,8 @@ from boto_calls import CallRecorder, allows, needs, static_actions
 from helpers import OTP, body, consume, post, put_template, receive_event, send
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from chalicelib import alerts, wiring
 from chalicelib import aws as aws_clients
-from chalicelib import wiring
 from infra import iam, names
 from infra.package import lambda_functions
 from infra.stage import PROJECT, load_stage, read_config
@@ -74,12 +74,26 @@ def test_no_wildcard_actions_and_resources_scoped(stage):
                                 f"/aws/lambda/herald-{stage}-consume_send_queue:*"]
 
 
-def test_consumer_may_send_only_with_the_stages_configuration_set():
+def test_consumer_may_send_only_from_the_stages_identity_with_its_configuration_set():
     [grant] = [g for g in iam.literal_policy(load_stage("prod"), "consume_send_queue")[
         "Statement"] if g["Action"] == ["ses:SendEmail"]]
     assert grant["Resource"] == [
-        "arn:aws:ses:us-east-1:123456789012:identity/*",
+        "arn:aws:ses:us-east-1:123456789012:identity/example.com",
         "arn:aws:ses:us-east-1:123456789012:configuration-set/herald-prod"]
+    assert grant["Condition"] == {"StringLike": {"ses:FromAddress": "*@example.com"}}
+    [cfn] = [g for g in iam.cfn_policy(load_stage("prod"), "consume_send_queue")["Statement"]
+             if g["Action"] == ["ses:SendEmail"]]
+    assert cfn["Condition"] == grant["Condition"]
+
+
+def test_only_the_forwarder_publishes_to_the_admin_topic_with_the_topic_key():
+    policies = {f: iam.literal_policy(load_stage("dev"), f) for f in iam.POLICIES}
+    publishers = {f for f, p in policies.items() for s in p["Statement"]
+                  if "sns:Publish" in s["Action"]}
+    assert publishers == {"forward_alarm"}
+    [key] = [s for s in policies["forward_alarm"]["Statement"] if s["Sid"] == "EncryptNotice"]
+    assert key["Condition"] == {"ForAnyValue:StringEquals": {
+        "kms:ResourceAliases": "alias/herald-dev-topics"}}
 
 
 def _ses_bounce(ses_message_id: str, to: str) -> str:
@@ -91,7 +105,7 @@ def _ses_bounce(ses_message_id: str, to: str) -> str:
     return json.dumps(event)
 
 
-WATCHED = ("s3", "sqs", "dynamodb", "sesv2", "cloudwatch")
+WATCHED = ("s3", "sqs", "dynamodb", "sesv2", "cloudwatch", "sns")
 # Grants the moto flow below cannot reach, and why.
 UNREACHED = {
     (names.API_HANDLER, "sqs:StartMessageMoveTask"): "moto has no message move task",
@@ -159,6 +173,14 @@ def test_every_call_of_each_function_is_allowed_and_every_grant_used(client, aws
     recorder.label = names.API_HANDLER
     client.http.delete("/templates/otp")
     assert body(client.http.get(f"/emails/{message_id}"))["status"] == "bounced"
+    # AND an alarm goes off and recovers (one notification, one held back)
+    boto3.client("sns").create_topic(Name="herald-dev-alerts")
+    alerts.reset()
+    _watch(recorder, aws.region)
+    recorder.label = "forward_alarm"
+    for state in ("ALARM", "OK"):
+        change = json.dumps({"AlarmName": "herald-dev-DeadLetterAlarm", "NewStateValue": state})
+        client.lambda_.invoke("forward_alarm", client.events.generate_sns_event(message=change))
     # THEN each call is allowed by the policy of the function that made it
     stage = load_stage("dev")
     needed = {function: set() for function in iam.POLICIES}

@@ -16,6 +16,7 @@ from infra.stage import CONFIG, load_stage
 from scripts import admin_ui, post_deploy
 from scripts.chalice_cli import run_chalice
 from scripts.config_file import write_stage_env
+from scripts.deploy import NoAlarmEmail, check_alarm_email, create_log_groups
 from scripts.stack import deploy_stack
 
 OUTPUTS = {name: f"value-of-{name}" for name in
@@ -102,7 +103,7 @@ def _deployed_stage(session) -> list[dict]:
 def test_mapping_reports_batch_item_failures_then_the_consumer_relies_on_it(account):
     resources = _deployed_stage(account)
     lam = account.client("lambda")
-    uuid = post_deploy.enable_batch_item_failures(lam, resources)
+    [uuid] = post_deploy.enable_batch_item_failures(lam, resources)
     assert lam.get_event_source_mapping(UUID=uuid)["FunctionResponseTypes"] == [
         "ReportBatchItemFailures"]
     variables = lam.get_function_configuration(
@@ -173,3 +174,50 @@ def test_chalice_runs_for_the_stage_with_its_env(monkeypatch):
     assert args[0][-3:] == ["deploy", "--stage", "prod"] and args[0][0].endswith("chalice")
     assert kwargs["env"]["HERALD_SEND_QUEUE_NAME"] == "herald-prod-send"
     assert kwargs["env"]["AWS_DEFAULT_REGION"] == "us-east-1" and kwargs["check"] is True
+
+
+def test_deploy_refuses_a_stage_whose_alarms_reach_nobody():
+    stage = load_stage("dev")
+    assert stage.infra["alarm_email"] == ""
+    with pytest.raises(NoAlarmEmail, match="alarm_email is empty.*--no-alarm-email"):
+        check_alarm_email(stage, allow_none=False)
+
+
+def test_without_an_alarm_email_deploy_says_loudly_that_alarms_go_nowhere():
+    err = io.StringIO()
+    check_alarm_email(load_stage("prod"), allow_none=True, err=err)
+    assert "ALARMS GO\n!! NOWHERE" in err.getvalue() and "prod" in err.getvalue()
+
+
+def test_a_stage_with_an_alarm_email_deploys_quietly():
+    stage = load_stage("prod")
+    err = io.StringIO()
+    with_email = type(stage)(**{**stage.__dict__,
+                                "infra": {**stage.infra, "alarm_email": "ops@example.com"}})
+    check_alarm_email(with_email, allow_none=False, err=err)
+    assert err.getvalue() == ""
+
+
+def test_every_function_gets_its_real_log_group_with_30_day_retention(account):
+    logs = account.client("logs")
+    # Chalice already made one without retention (or Lambda did, on first write)
+    logs.create_log_group(logGroupName="/aws/lambda/herald-dev-consume_send_queue")
+    created = create_log_groups(logs, load_stage("dev"))
+    # the API handler's function is `herald-dev`, not `herald-dev-api_handler` (chalice #2079)
+    assert set(created) == {"/aws/lambda/herald-dev", "/aws/lambda/herald-dev-consume_send_queue",
+                            "/aws/lambda/herald-dev-handle_ses_feedback",
+                            "/aws/lambda/herald-dev-reconcile",
+                            "/aws/lambda/herald-dev-forward_alarm"}
+    groups = logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/herald-dev")["logGroups"]
+    assert {g["logGroupName"]: g.get("retentionInDays") for g in groups} == {
+        name: 30 for name in created}
+
+
+def test_api_stage_writes_json_access_logs(account):
+    resources = _deployed_stage(account)
+    api = account.client("apigateway")
+    arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/apigateway/herald-dev-access:*"
+    rest_api = post_deploy.access_logging(api, resources, "api", arn)
+    settings = api.get_stage(restApiId=rest_api, stageName="api")["accessLogSettings"]
+    assert settings["destinationArn"] == arn.removesuffix(":*")
+    assert json.loads(settings["format"])["requestId"] == "$context.requestId"
