@@ -5,7 +5,7 @@ the one middleware below.
 """
 from chalice import Chalice, Rate
 
-from chalicelib import alerts, auth, logs, paging, staff_send, suppression_api
+from chalicelib import auth, logs, paging, staff_send, suppression_api
 from chalicelib.errors import HeraldError
 from chalicelib.http import (
     author_of,
@@ -202,4 +202,6 @@ def reconcile(event):
 
 @app.on_sns_message(topic=alarm_topic_name())
 def forward_alarm(event):
+    from chalicelib import alerts  # off the API's import path (cold start)
+
     return alerts.forwarder().handle(event.to_dict()["Records"])

@@ -29,6 +29,7 @@ from chalicelib import aws, dynamo, envelope, logs, metrics, redaction
 from chalicelib.addresses import parse_address
 from chalicelib.dynamo import TransactionCancelled
 from chalicelib.envelope import Envelope
+from chalicelib.errors import HeraldError
 from chalicelib.mail_transport import IN_DOUBT, PERMANENT, SendFailed, SesTransport
 from chalicelib.message_log import MessageLog
 from chalicelib.mime import build_mime
@@ -173,7 +174,12 @@ class Consumer:
     def _claim(self, message: Envelope, owner: str, run: _Run) -> bool:
         """Take the mail for sending under `owner`; False when it needs nothing more."""
         message_id = message.message_id
-        address = parse_address(message.body["to"])
+        try:
+            address = parse_address(message.body["to"])
+        except HeraldError as exc:  # accepted by an older API, refused by this one
+            if self.log.move(message_id, FAILED, claimable=True, detail=exc.message):
+                metrics.count("Failed", message_id=message_id)
+            return False
         ops = [("suppression", self.suppressions.not_suppressed_op(address)),
                ("claim", self.log.claim_op(message_id, owner, run.lease_until, run.reclaim_at)),
                ("outbox", self.outbox.delete_op(message_id))]
@@ -186,6 +192,10 @@ class Consumer:
                 return False
             if not cancelled.refused("claim"):
                 raise Retry(f"claim refused ({cancelled})", delay_s=1) from None
+        except Exception:
+            if self._owner_of(message_id) == owner:
+                return True  # the claim took effect; only its answer was lost
+            raise
         entry = self._settled_or_waiting(message_id)
         if entry is None:
             return False
@@ -199,6 +209,10 @@ class Consumer:
                 self._suppress(message_id)
                 return False
             raise Retry("another consumer took the mail at the same moment", 1) from None
+
+    def _owner_of(self, message_id: str) -> str | None:
+        entry = self.log.get(message_id)
+        return entry.get("owner") if entry else None
 
     def _settled_or_waiting(self, message_id: str) -> dict[str, Any] | None:
         """After a refused claim or expiry: None when the mail needs nothing more; the

@@ -53,7 +53,3 @@ class IdempotencyStore:
         if not item or item.get("expires_ttl", 0) < int(self.clock()):
             return None
         return KeyRecord(item["request_hash"], item["message_id"], item["template_version"])
-
-    def forget(self, key: str) -> None:
-        """Release a key whose request failed after it was claimed (so a retry can succeed)."""
-        self.db.delete_item(TableName=self.table, Key=self._pk(key))

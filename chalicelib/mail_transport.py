@@ -5,6 +5,7 @@ later) and keeps text and HTML as one multipart/alternative.
 """
 from __future__ import annotations
 
+from email.utils import parseaddr
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -55,7 +56,9 @@ class SesTransport:
     def send(self, raw: bytes, sender: str, to: str, herald_id: str) -> str:
         """Send once and return SES's message id, or raise SendFailed."""
         args: dict[str, Any] = {
-            "FromEmailAddress": sender, "Destination": {"ToAddresses": [to]},
+            # the bare address: SES wants it in ASCII; the From header keeps the name
+            "FromEmailAddress": parseaddr(sender)[1] or sender,
+            "Destination": {"ToAddresses": [to]},
             "Content": {"Raw": {"Data": raw}},
             "EmailTags": [{"Name": "herald_message_id", "Value": herald_id}],
         }

@@ -73,8 +73,7 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("QueueAgeMetric", ("cloudwatch:GetMetricStatistics",), (ANY_RESOURCE,)),
         Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
               (MESSAGE_LOG,)),
-        Grant("Idempotency", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"),
-              (IDEMPOTENCY,)),
+        Grant("Idempotency", ("dynamodb:GetItem", "dynamodb:PutItem"), (IDEMPOTENCY,)),
         Grant("RateLimits", ("dynamodb:UpdateItem",), (RATE_LIMITS,)),
         Grant("Suppressions", ("dynamodb:ConditionCheckItem", "dynamodb:PutItem",
                                "dynamodb:DeleteItem", "dynamodb:Scan"), (SUPPRESSIONS,)),
@@ -92,8 +91,7 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         # address of the sending domain (issue 12, item 3).
         Grant("SendMail", ("ses:SendEmail",), (SES_IDENTITY, CONFIGURATION_SET),
               condition=(("StringLike", "ses:FromAddress", "*@${SenderDomain}"),)),
-        Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:UpdateItem",
-                             "dynamodb:ConditionCheckItem"), (MESSAGE_LOG,)),
+        Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (MESSAGE_LOG,)),
         Grant("Suppressions", ("dynamodb:ConditionCheckItem",), (SUPPRESSIONS,)),
         Grant("Outbox", ("dynamodb:DeleteItem",), (OUTBOX,)),  # inside a transaction
     ),
@@ -104,8 +102,8 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("Suppressions", ("dynamodb:PutItem",), (SUPPRESSIONS,)),
     ),
     "reconcile": (
-        Grant("Outbox", ("dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteItem"), (OUTBOX,)),
-        Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (MESSAGE_LOG,)),
+        Grant("Outbox", ("dynamodb:Scan", "dynamodb:DeleteItem"), (OUTBOX,)),
+        Grant("MessageLog", ("dynamodb:GetItem",), (MESSAGE_LOG,)),
         Grant("Enqueue", ("sqs:SendMessage",), (SEND_QUEUE,)),
     ),
     "forward_alarm": (
