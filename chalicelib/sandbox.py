@@ -438,7 +438,7 @@ class HeraldSandbox(ImmutableSandboxedEnvironment):
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         check_deadline()
         estimate = _method_estimate(__obj)
-        name = getattr(__obj, "__name__", "a function")
+        name = getattr(__obj, "__name__", None) or getattr(__obj, "name", "a function")
         if estimate is not None:
             if name == "join" and args:
                 args = (materialize(args[0]), *args[1:])
