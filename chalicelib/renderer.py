@@ -17,7 +17,14 @@ from jinja2.exceptions import SecurityError, TemplateError
 from chalicelib import redaction
 from chalicelib.errors import RenderError, TemplateInvalid
 from chalicelib.html_text import html_to_text
-from chalicelib.sandbox import RenderLimitExceeded, make_environment, time_limit
+from chalicelib.sandbox import (
+    WORK_FACTOR,
+    RenderLimitExceeded,
+    ensure_fits,
+    make_environment,
+    max_bytes,
+    render_bounds,
+)
 from chalicelib.template_model import PARTS, TemplateDoc, Variable
 
 MAX_LAYOUT_DEPTH = 3
@@ -97,7 +104,47 @@ def _template_line(traceback: Any, sources: Mapping[str, str]) -> tuple[str | No
     return where
 
 
-_UNDEFINED_NAME = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*)' is undefined")
+_UNDEFINED_NAME = re.compile(r"^'([A-Za-z_][A-Za-z0-9_]*)' is undefined$")
+_MISSING_ATTRIBUTE = re.compile(r"^('[a-z_ ]+ object') has no (?:attribute|element) '?(.*?)'?$")
+
+# Fixed descriptions of runtime failures: a failure's own message may quote the
+# value it failed on (a secret code, a link), so it is never shown or logged.
+_FAILURE_KINDS: tuple[tuple[type[BaseException], str], ...] = (
+    (ZeroDivisionError, "division by zero"),
+    (OverflowError, "a number is out of range"),
+    (UnicodeError, "text could not be encoded or decoded"),
+    (ValueError, "a value could not be converted"),
+    (TypeError, "a value has the wrong type for the operation"),
+    (LookupError, "a key or index is missing"),
+    (AttributeError, "an attribute is missing"),
+    (TemplateError, "the template is used in a way Jinja does not allow"),
+)
+
+
+def _literal_names(ast: nodes.Template) -> dict[int, set[str]]:
+    """Names, attributes and constant keys written in the template source, by line:
+    the only text (besides the source's own errors) a render error may quote."""
+    found: dict[int, set[str]] = {}
+    for node in ast.find_all((nodes.Name, nodes.Getattr, nodes.Getitem)):
+        if isinstance(node, nodes.Name):
+            name = node.name
+        elif isinstance(node, nodes.Getattr):
+            name = node.attr
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, (str, int)):
+            name = str(node.arg.value)
+        else:
+            continue
+        found.setdefault(node.lineno, set()).add(name)
+    return found
+
+
+def _failed_in_filter(traceback: Any) -> bool:
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename.endswith(("jinja2/filters.py",
+                                                           "jinja2\\filters.py")):
+            return True
+        traceback = traceback.tb_next
+    return False
 
 
 class CompiledTemplate:
@@ -118,9 +165,11 @@ class CompiledTemplate:
         self.sources.update({name: layout.html for name, (layout, _) in layouts.items()})
         self.env = make_environment(self.sources)
         self.compiled = {}
-        for key in self.sources:
+        self.literals: dict[str, dict[int, set[str]]] = {}
+        for key, source in self.sources.items():
             try:
                 self.compiled[key] = self.env.get_template(key)
+                self.literals[key] = _literal_names(self.env.parse(source))
             except TemplateSyntaxError as exc:
                 raise _syntax_error(exc, key, doc.default_locale) from None
 
@@ -161,16 +210,27 @@ class CompiledTemplate:
         context = self.context(variables)
         chosen = self.doc.resolve_locale(locale)
         secrets = redaction.secret_values(context, self.secret_names)
-        with redaction.guarding(secrets), time_limit(self.limits.timeout_s):
+        limits = self.limits
+        with redaction.guarding(secrets), render_bounds(limits.timeout_s, limits.max_bytes):
             subject = self._render_part("subject", chosen, context)
             html = self._render_part("html", chosen, context)
-            if deliverable:
-                html = _inline_css(html)
             text_key = _source_key("text", chosen)
-            text = (self._render_key(text_key, context) if text_key in self.compiled
-                    else html_to_text(html) if deliverable else "")
+            text = self._render_key(text_key, context) if text_key in self.compiled else None
+            if deliverable:
+                html, text = self._finish(html, text)
         subject = " ".join(subject.split())[:_SUBJECT_MAX]
-        return RenderedMail(subject=subject, html=html, text=text, locale=chosen)
+        return RenderedMail(subject=subject, html=html, text=text or "", locale=chosen)
+
+    def _finish(self, html: str, text: str | None) -> tuple[str, str]:
+        """CSS inlining and the derived text part, inside the same bounds as the render."""
+        try:
+            html = _inline_css(html)
+            return html, text if text is not None else html_to_text(html)
+        except RenderLimitExceeded as exc:
+            raise RenderError(f"html: {exc}", field="html", code="render_limit") from None
+        except Exception as exc:  # noqa: BLE001 - a finishing failure is a render error
+            raise RenderError(f"html: finishing the mail failed ({type(exc).__name__})",
+                              field="html") from None
 
     def _render_part(self, part: str, locale: str, context: dict[str, Any]) -> str:
         key = _source_key(part, locale)
@@ -184,9 +244,7 @@ class CompiledTemplate:
         try:
             for chunk in self.compiled[key].generate(context):
                 size += len(chunk)
-                if size > self.limits.max_bytes:
-                    raise RenderLimitExceeded(
-                        f"output is larger than {self.limits.max_bytes} bytes")
+                ensure_fits(size, "the output")
                 chunks.append(chunk)
         except RenderError:
             raise
@@ -195,36 +253,76 @@ class CompiledTemplate:
         return "".join(chunks)
 
     def _render_error(self, exc: BaseException, key: str) -> RenderError:
-        name, line = _template_line(sys.exc_info()[2], self.sources)
+        """A value-free error: the part, the line and a fixed description of the problem.
+
+        Only Herald's own limit messages, and names written in the template source,
+        are quoted; an exception's own text may hold a variable's value, so it is not."""
+        traceback = sys.exc_info()[2]
+        name, line = _template_line(traceback, self.sources)
         field = _field_of(name or key, self.doc.default_locale)
         where = f"{field}, line {line}: " if line else f"{field}: "
         if isinstance(exc, UndefinedError):
-            match = _UNDEFINED_NAME.search(str(exc))
-            message = (f"variable {match.group(1)!r} is not defined" if match
-                       else redaction.scrub(str(exc)))
-            return RenderError(where + message, field=field, line=line,
-                               code="undefined_variable")
+            literals = self.literals.get(name or key, {}).get(line or 0, set())
+            return RenderError(where + _undefined_message(str(exc), literals), field=field,
+                               line=line, code="undefined_variable")
         if isinstance(exc, RenderLimitExceeded):
             return RenderError(where + str(exc), field=field, line=line, code="render_limit")
         if isinstance(exc, SecurityError):
             return RenderError(where + "the template tried an operation the sandbox forbids",
                                field=field, line=line, code="unsafe_template")
-        if isinstance(exc, RecursionError):
-            return RenderError(where + "the template recurses too deeply", field=field,
-                               line=line, code="render_limit")
-        kind = "template error" if isinstance(exc, TemplateError) else type(exc).__name__
-        return RenderError(where + f"{kind}: {redaction.scrub(str(exc))}", field=field,
-                           line=line)
+        if isinstance(exc, (RecursionError, MemoryError)):
+            return RenderError(where + "the template recurses too deeply or builds too much",
+                               field=field, line=line, code="render_limit")
+        kind = next((text for kind, text in _FAILURE_KINDS if isinstance(exc, kind)),
+                    "the expression could not be evaluated")
+        what = "a filter" if _failed_in_filter(traceback) else "an expression"
+        return RenderError(where + f"{what} failed ({type(exc).__name__}: {kind})",
+                           field=field, line=line)
+
+
+def _undefined_message(message: str, literals: set[str]) -> str:
+    """Name the missing variable or attribute only when the source spells it on that line."""
+    match = _UNDEFINED_NAME.match(message)
+    if match and match.group(1) in literals:
+        return f"variable {match.group(1)!r} is not defined"
+    match = _MISSING_ATTRIBUTE.match(message)
+    if match and match.group(2) in literals:
+        return f"{match.group(1)} has no attribute {match.group(2)!r}"
+    return "a variable, attribute or key the template looks up is missing"
+
+
+_STYLE_OPEN = re.compile(r"<style\b[^>]*>", re.IGNORECASE)
+_STYLE_CLOSE = re.compile(r"</style", re.IGNORECASE)
+
+
+def _style_bytes(html: str) -> int:
+    """Total length of the <style> blocks (linear: one forward scan)."""
+    total, pos = 0, 0
+    while (opening := _STYLE_OPEN.search(html, pos)) is not None:
+        closing = _STYLE_CLOSE.search(html, opening.end())
+        end = closing.start() if closing else len(html)
+        total += end - opening.end()
+        pos = end
+    return total
 
 
 def _inline_css(html: str) -> str:
-    """Move <style> rules onto elements (mail clients drop <style>); media queries stay."""
-    if "<style" not in html:
+    """Move <style> rules onto elements (mail clients drop <style>); media queries stay.
+
+    Inlining can copy every rule onto every element: (elements x style bytes) is
+    bounded by the render's work budget before it runs, the result by the output cap."""
+    if "<style" not in html.lower():
         return html
+    if html.count("<") * _style_bytes(html) > max_bytes() * WORK_FACTOR:
+        raise RenderLimitExceeded(
+            f"CSS inlining is too large: elements x style bytes would pass "
+            f"{max_bytes() * WORK_FACTOR}")
     import css_inline
 
     inliner = css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
-    return inliner.inline(html)
+    inlined = inliner.inline(html)
+    ensure_fits(len(inlined), "the HTML with CSS inlined")
+    return inlined
 
 
 def _first_use(ast: nodes.Template, name: str) -> int:
@@ -248,6 +346,9 @@ def check_template(compiled: CompiledTemplate) -> None:
         try:
             compiled.render(compiled.sample_variables(), locale)
         except RenderError as exc:
-            raise TemplateInvalid(f"does not render with its sample values: {exc.message}",
-                                  field=exc.field, line=exc.line) from None
+            message = f"does not render with its sample values: {exc.message}"
+            if exc.code == "render_limit":  # over a bound: the same 422 as preview and send
+                raise RenderError(message, field=exc.field, line=exc.line,
+                                  code=exc.code) from None
+            raise TemplateInvalid(message, field=exc.field, line=exc.line) from None
 

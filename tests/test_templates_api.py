@@ -140,7 +140,7 @@ SSTI = [
 def test_template_injection_and_resource_attacks_are_refused_without_leaks(client):
     for attack in SSTI:
         response = put_template(client, "evil", {**OTP, "html": attack})
-        assert response.status_code == 400, (attack, response.body)
+        assert response.status_code in (400, 422), (attack, response.body)  # 422: a bound
         text = response.body.decode()
         for leak in ("<class", "subclasses", "__globals__", "Traceback", "os.py", "object at"):
             assert leak not in text, (attack, text)
