@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from email.utils import parseaddr
 from functools import lru_cache
 from typing import Mapping
 
@@ -27,6 +28,8 @@ class Settings:
     suppression_table: str = "herald-dev-suppressions"
     ses_configuration_set: str = "herald-dev"
     default_sender: str = "Herald <no-reply@example.com>"
+    # The SES identity's domain; empty: the default sender's (infra verifies that one)
+    sending_domain: str = ""
     default_locale: str = "en"
     auth_rate_limit_per_hour: int = 10
     max_send_rate: float = 20.0
@@ -50,6 +53,12 @@ class Settings:
     # StartMessageMoveTask for POST /dlq/redrive; off (or local_mode) where SQS lacks it
     redrive_move_task: bool = True
     redrive_max_messages: int = 500  # per request, to stay inside the Lambda timeout
+
+    @property
+    def sender_domain(self) -> str:
+        """The only domain a template's sender may use: the stage's sending identity."""
+        domain = self.sending_domain or parseaddr(self.default_sender)[1].rpartition("@")[2]
+        return domain.strip().lower()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
