@@ -8,6 +8,8 @@ any other value, including none, enforces it (fail closed).
 """
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from chalice import CognitoUserPoolAuthorizer, CORSConfig, IAMAuthorizer
@@ -25,6 +27,8 @@ STAFF_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
 UNSET_POOL_ARN = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_unset"
 
 SERVICE_AUTHORIZER = IAMAuthorizer()
+# Between two groups of a flattened claim: whitespace, after an optional comma.
+_GROUP_SEPARATOR = re.compile(r",?\s+")
 
 
 def staff_authorizer() -> CognitoUserPoolAuthorizer:
@@ -49,13 +53,39 @@ def cors_headers() -> dict[str, str]:
 
 
 def groups_of(request: Any) -> set[str]:
-    """The caller's Cognito groups. API Gateway passes claims as strings
-    ("a,b" or "[a b]"); a decoded JWT (chalice local) passes a list."""
+    """The caller's Cognito groups, read so that no group name can pose as another.
+
+    A decoded token (chalice local) holds a list. API Gateway flattens it to a
+    string, in a format AWS does not document and that varies by API type:
+    JSON (`["a","b"]`), `[a b]`, `[a, b]` or `a,b`. Cognito group names may hold
+    commas and brackets but no whitespace, so whitespace always separates, and a
+    comma only does when every part it splits off is a Herald group: `x,operators`
+    stays one (unknown) group, `editors,operators` is both.
+    """
     claims = ((request.context or {}).get("authorizer") or {}).get("claims") or {}
     raw = claims.get("cognito:groups") or []
     if isinstance(raw, str):
-        raw = raw.strip("[]").replace(",", " ").split()
-    return {str(group) for group in raw}
+        raw = _parse_group_claim(raw)
+    if not isinstance(raw, list):
+        return set()
+    return {group for group in raw if isinstance(group, str)}
+
+
+def _parse_group_claim(raw: str) -> list[str]:
+    text = raw.strip()
+    if text.startswith('["'):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return []
+        return parsed if isinstance(parsed, list) else []
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    groups = []
+    for token in _GROUP_SEPARATOR.split(text):
+        parts = token.split(",")
+        groups.extend(parts if all(part in STAFF for part in parts) else [token])
+    return [group for group in groups if group]
 
 
 def require(request: Any, *groups: str) -> None:

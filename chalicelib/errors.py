@@ -63,6 +63,13 @@ class PayloadTooLarge(HeraldError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaType(HeraldError):
+    """A body sent as something other than JSON (blocks cross-origin form posts)."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
 class Unprocessable(HeraldError):
     status = 422
     code = "unprocessable"

@@ -1,17 +1,27 @@
 """The body of POST /emails, parsed and checked: every field a caller can get
-wrong is refused here with a 400 naming it, before anything is written."""
+wrong is refused here with a 400 naming it, before anything is written; and
+the sizes of what a send stores and enqueues, checked against AWS's limits."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, Mapping
 
 from chalicelib.addresses import Address, parse_address
 from chalicelib.errors import BadRequest, PayloadTooLarge, Unprocessable
+from chalicelib.http import load_json
 from chalicelib.template_model import LOCALE_PATTERN, validate_name
 
 _FIELDS = {"to", "template", "variables", "locale", "expires_at"}
+SQS_MESSAGE_LIMIT = 262_144  # bytes, the deployed send queue's MaximumMessageSize
+DYNAMODB_ITEM_LIMIT = 400 * 1024
+# Room the log item keeps for what the consumer and SES feedback add later (events, ids).
+LOG_ITEM_HEADROOM = 16 * 1024
+# Room the SQS message keeps for its envelope (ids, pins, secret names) around variables.
+MESSAGE_ENVELOPE_BYTES = 16 * 1024
+MAX_VARIABLES_BYTES = SQS_MESSAGE_LIMIT - MESSAGE_ENVELOPE_BYTES
 
 
 @dataclass(frozen=True)
@@ -41,10 +51,7 @@ def _expiry(raw: Any, now: float) -> float | None:
 def parse_send_request(raw_body: bytes, max_bytes: int, now: float) -> SendRequest:
     if len(raw_body) > max_bytes:
         raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes", field="body")
-    try:
-        body = json.loads(raw_body or b"null")
-    except ValueError:
-        raise BadRequest("request body is not valid JSON", field="body") from None
+    body = load_json(raw_body or b"null")
     if not isinstance(body, dict):
         raise BadRequest("request body must be a JSON object", field="body")
     unknown = sorted(set(body) - _FIELDS)
@@ -59,6 +66,8 @@ def parse_send_request(raw_body: bytes, max_bytes: int, now: float) -> SendReque
     variables = body.get("variables", {})
     if not isinstance(variables, dict):
         raise BadRequest("variables must be an object", field="variables")
+    if queued_bytes(variables) > MAX_VARIABLES_BYTES:
+        raise _too_large()
     locale = body.get("locale")
     if locale is not None and (not isinstance(locale, str) or not LOCALE_PATTERN.match(locale)):
         raise BadRequest("locale looks like en or pt-BR", field="locale")
@@ -74,3 +83,40 @@ def idempotency_key(raw: str | None) -> str | None:
         raise BadRequest("Idempotency-Key must be 1-255 printable characters",
                          field="Idempotency-Key")
     return raw
+
+
+def queued_bytes(value: Any) -> int:
+    """The UTF-8 size of `value` as SendQueue serializes it (ASCII-escaped: `é` is 6 bytes)."""
+    return len(json.dumps(value, separators=(",", ":")).encode())
+
+
+def item_bytes(value: Any) -> int:
+    """A DynamoDB item's size by AWS's rules: names and strings in UTF-8 bytes,
+    numbers up to 21 bytes, 3 bytes per list or map plus 1 per element."""
+    if isinstance(value, Mapping):
+        return 3 + sum(len(str(name).encode()) + item_bytes(child) + 1
+                       for name, child in value.items())
+    if isinstance(value, (list, tuple, set)):
+        return 3 + sum(item_bytes(child) + 1 for child in value)
+    if isinstance(value, str):
+        return len(value.encode())
+    if isinstance(value, (bytes, bytearray)):
+        return len(value)
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return 21
+    return 1  # bool, null
+
+
+def check_stored_sizes(message: Mapping[str, Any], log_entry: Mapping[str, Any]) -> None:
+    """413 naming `variables` unless the SQS message and the message-log item fit
+    their limits (call before the first write: nothing half-written)."""
+    if queued_bytes(message) > SQS_MESSAGE_LIMIT:
+        raise _too_large()
+    if item_bytes(log_entry) + LOG_ITEM_HEADROOM > DYNAMODB_ITEM_LIMIT:
+        raise _too_large()
+
+
+def _too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"variables are too large to queue: at most {MAX_VARIABLES_BYTES} bytes as JSON with "
+        "non-ASCII characters escaped (\\u00e9 counts 6 bytes)", field="variables")

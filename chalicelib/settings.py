@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from email.utils import parseaddr
 from functools import lru_cache
 from typing import Mapping
 
@@ -28,6 +29,8 @@ class Settings:
     outbox_table: str = "herald-dev-outbox"
     ses_configuration_set: str = "herald-dev"
     default_sender: str = "Herald <no-reply@example.com>"
+    # The SES identity's domain; empty: the default sender's (infra verifies that one)
+    sending_domain: str = ""
     default_locale: str = "en"
     auth_rate_limit_per_hour: int = 10
     max_send_rate: float = 20.0  # the account's SES quota (mails/s), shared by all consumers
@@ -59,6 +62,12 @@ class Settings:
     redrive_move_task: bool = True
     redrive_max_messages: int = 500  # per request, to stay inside the Lambda timeout
     alert_topic_arn: str = ""  # the admin topic forward_alarm publishes to
+
+    @property
+    def sender_domain(self) -> str:
+        """The only domain a template's sender may use: the stage's sending identity."""
+        domain = self.sending_domain or parseaddr(self.default_sender)[1].rpartition("@")[2]
+        return domain.strip().lower()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:

@@ -6,10 +6,13 @@ version id pins everything a send needs.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
+from chalicelib.addresses import parse_address
 from chalicelib.errors import BadRequest
+from chalicelib.settings import get_settings
 
 NAME_PATTERN = re.compile(r"^[a-z0-9-]{1,64}$")
 LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -21,6 +24,13 @@ _FIELDS = {"subject", "html", "text", "description", "category", "variables", "s
            "reply_to", "tags", "default_locale", "locales", "rate_limit_per_hour",
            "base_version", "name"}
 _VARIABLE_FIELDS = {"required", "secret", "sample", "default", "description"}
+# One mailbox: `addr@domain`, or `Display Name <addr@domain>` (name quoted or a plain
+# phrase). Anything else (lists, groups, comments, stray brackets) is refused.
+_MAILBOX = re.compile(r'(?:(?P<name>"(?:[^"\\]|\\.)*"|[^"<>@,;:\\\[\]()]*?)\s*<(?P<angle>[^<>]+)>'
+                      r'|(?P<bare>[^\s<>",;:()\[\]]+))')
+# Control, format (bidi overrides), line/paragraph separators, surrogates, unassigned:
+# each can break a header line or disguise the address.
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
 
 
 @dataclass(frozen=True)
@@ -161,8 +171,45 @@ def _tags(raw: Any) -> dict[str, str]:
     return dict(raw)
 
 
-def parse_template(name: str, payload: Any) -> TemplateDoc:
-    """Validate a template body from the API or the repo; errors name the field."""
+def _ascii_domain(domain: str) -> str:
+    try:
+        return domain.encode("idna").decode().lower()
+    except UnicodeError:
+        return domain.lower()
+
+
+def _mailbox(payload: Mapping[str, Any], key: str, domain: str | None = None) -> str | None:
+    """One address for a From or Reply-To header, with an optional display name.
+
+    Refused: line breaks of any kind and other control characters, RFC 2047
+    encoded-words (`=?`: they decode to anything, line breaks included), lists
+    of addresses, and (with `domain`) an address outside the sending identity."""
+    value = _text(payload, key, max_len=320)
+    if value is None or not value.strip():
+        return None
+    if any(unicodedata.category(char) in _UNSAFE_CATEGORIES for char in value):
+        raise BadRequest(f"{key} must be one line without control characters", field=key)
+    if "=?" in value:
+        raise BadRequest(f"{key} must not hold an encoded-word (=?...?=); write the display "
+                         "name as plain text", field=key)
+    match = _MAILBOX.fullmatch(value.strip())
+    if match is None:
+        raise BadRequest(f"{key} must be one address, e.g. Name <no-reply@example.com>",
+                         field=key)
+    address = parse_address(match.group("angle") or match.group("bare"), field=key)
+    if domain is not None and address.key.rpartition("@")[2] != _ascii_domain(domain):
+        raise BadRequest(f"{key} must be an address at {domain}, the domain this stage "
+                         "sends from", field=key)
+    return value.strip()
+
+
+def parse_template(name: str, payload: Any, sending_domain: str | None = None) -> TemplateDoc:
+    """Validate a template body from the API or the repo; errors name the field.
+
+    The sender must be at `sending_domain` (default: the stage's sending
+    identity): SES and the consumer's IAM policy refuse any other, so such a
+    template could never send."""
+    sending_domain = sending_domain or get_settings().sender_domain
     validate_name(name)
     if not isinstance(payload, dict):
         raise BadRequest("body must be a JSON object", field="body")
@@ -190,8 +237,8 @@ def parse_template(name: str, payload: Any) -> TemplateDoc:
         description=_text(payload, "description", max_len=1000) or "",
         category=category,
         variables=_variables(payload.get("variables")),
-        sender=_text(payload, "sender", max_len=320),
-        reply_to=_text(payload, "reply_to", max_len=320),
+        sender=_mailbox(payload, "sender", sending_domain),
+        reply_to=_mailbox(payload, "reply_to"),
         tags=_tags(payload.get("tags")),
         default_locale=default_locale,
         locales=_locales(payload.get("locales")),

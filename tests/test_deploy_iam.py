@@ -133,7 +133,8 @@ def _exercise_api(client, sqs, aws) -> str:
     post(client, "/templates/otp/preview", {})
     post(client, "/templates/otp/rollback", {"version_id": first_version})
     post(client, "/preview", {"template": OTP, "variables": {"code": "1", "name": "A"}})
-    client.http.put("/suppressions/x@example.com", body=b"{}")
+    client.http.put("/suppressions/x@example.com", body=b"{}",
+                    headers={"Content-Type": "application/json"})
     client.http.delete("/suppressions/x@example.com")
     key = {"Idempotency-Key": "signin-1"}
     message_id = body(send(client, headers=key))["message_id"]
