@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench soak clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,3 +36,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Herald's own fault suite at full size: 10,000 mails with injected faults (a few
+# minutes); exits 1 on any lost mail or any duplicate outside a crash window.
+soak: $(STAMP)
+	$(BIN)/python -m tests.faults.soak --mails $(or $(MAILS),10000)
