@@ -237,26 +237,28 @@ class Harness:
         headers = {"content-type": "application/json"}
         if key:
             headers["idempotency-key"] = key
-        gateway = self._containers.get()
-        try:
-            return self._request(gateway, body, headers)
-        finally:
-            self._containers.put(gateway)
+        return self.api("POST", "/emails", body, headers)
 
-    def _request(self, gateway: Any, body: str,
-                 headers: dict[str, str]) -> tuple[int | None, dict[str, Any]]:
+    def api(self, method: str, path: str, body: str = "",
+            headers: dict[str, str] | None = None) -> tuple[int | None, dict[str, Any]]:
+        """One request to the app on a free API container: (status, JSON answer)."""
         from chalice.local import LocalGatewayException
 
-        with running(Process("api")) as process:
-            try:
-                response = gateway.handle_request("POST", "/emails", headers, body.encode())
-            except Crash:
-                self.ledger.crashes[f"api after {process.crashed_at}"] += 1
-                return None, {}
-            except LocalGatewayException as exc:
-                return exc.CODE, {}
-            except Exception:  # noqa: BLE001 - what API Gateway answers for a dead function
-                return 502, {}
+        gateway = self._containers.get()
+        try:
+            with running(Process("api")) as process:
+                try:
+                    response = gateway.handle_request(method, path, headers or {},
+                                                      body.encode())
+                except Crash:
+                    self.ledger.crashes[f"api after {process.crashed_at}"] += 1
+                    return None, {}
+                except LocalGatewayException as exc:
+                    return exc.CODE, {}
+                except Exception:  # noqa: BLE001 - what API Gateway answers for a dead function
+                    return 502, {}
+        finally:
+            self._containers.put(gateway)
         raw = response.get("body") or "{}"
         return response["statusCode"], json.loads(raw) if raw.startswith("{") else {}
 
@@ -460,25 +462,24 @@ class Harness:
         return False
 
     def settle(self, timeout_s: float = 60.0) -> None:
-        """Stop injecting; wait until queues are drained, pending events delivered and
-        every accepted mail is final, or until nothing changed for a lease, a grace
-        period and two reconciler runs."""
-        self.injector.enabled = False
+        """Let the run end: faults stay on until the queues first drain (so every mail
+        already asked for meets them), then stop; wait until every accepted mail is
+        final with nothing queued or pending, or until nothing changed for a lease,
+        a grace period and two reconciler runs."""
         self.consuming.set()
+        deadline = time.monotonic() + timeout_s
+        self.wait_until(self._drained, timeout_s / 2)
+        self.injector.enabled = False
         t = self.timings
         quiet_s = t.visibility_s + t.evidence_grace_s + 2 * t.reconcile_every_s + 1
-        deadline = time.monotonic() + timeout_s
         last, changed_at, settled_checks = None, time.monotonic(), 0
         while time.monotonic() < deadline:
             time.sleep(0.3)
-            with self._lock:
-                pending = len(self._pending_events)
-                accepted = list(self.ledger.accepted)
-            depth = (self.queue_depth(self.settings.send_queue_url)
-                     + self.queue_depth(self.feedback_url))
-            if depth or pending:
+            if not self._drained():
                 last, changed_at, settled_checks = None, time.monotonic(), 0
                 continue
+            with self._lock:
+                accepted = list(self.ledger.accepted)
             statuses = self.log_statuses()
             snapshot = (len(self.ledger.sends), tuple(sorted(Counter(statuses.values()).items())))
             if snapshot != last:
@@ -491,6 +492,15 @@ class Harness:
                 settled_checks = 0
             if time.monotonic() - changed_at >= quiet_s:
                 return
+
+    def _drained(self) -> bool:
+        """Nothing in the send or feedback queue (visible, in flight or delayed), no
+        Send event waiting to be published."""
+        with self._lock:
+            if self._pending_events:
+                return False
+        return not (self.queue_depth(self.settings.send_queue_url)
+                    or self.queue_depth(self.feedback_url))
 
     def sends_of(self, message_id: str) -> int:
         """How many times the emulated SES accepted this mail."""
