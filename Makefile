@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench soak clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,3 +43,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache
+
+# Herald's own fault suite at full size: 10,000 mails with injected faults (a few
+# minutes); exits 1 on any lost mail or any duplicate outside a crash window.
+soak: $(STAMP)
+	$(BIN)/python -m tests.faults.soak --mails $(or $(MAILS),10000)
