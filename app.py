@@ -6,7 +6,7 @@ the one middleware below.
 from chalice import Chalice, Rate
 
 from chalicelib import auth, logs, paging, staff_send, suppression_api
-from chalicelib.errors import HeraldError
+from chalicelib.errors import HeraldError, UnsupportedMediaType
 from chalicelib.http import (
     author_of,
     error_response,
@@ -15,6 +15,7 @@ from chalicelib.http import (
     json_response,
     no_content,
     query,
+    require_json_content,
 )
 from chalicelib.message_log import look_up
 from chalicelib.settings import (
@@ -38,6 +39,10 @@ def json_errors(event, get_response):
         response = error_response(error)
         response.headers.update(auth.cors_headers())  # so the admin UI can read the error
         return response
+    if response.status_code == 415 and isinstance(response.body, dict) and "Code" in response.body:
+        # Chalice's own refusal of a body type it cannot parse, in Herald's error shape
+        return error_response(UnsupportedMediaType(
+            "send the body as JSON, with Content-Type: application/json", field="Content-Type"))
     if response.status_code == 500 and isinstance(response.body, dict) and "Code" in response.body:
         logs.error("unhandled error", path=event.path)
         return internal_error_response()
@@ -118,6 +123,7 @@ def send_test_mail(name):
 @app.route("/emails", methods=["POST"], authorizer=auth.SERVICE_AUTHORIZER)
 def send_email():
     request = app.current_request
+    require_json_content(request)
     accepted = services().producer.accept(request.raw_body or b"",
                                           request.headers.get("idempotency-key"))
     return json_response(accepted, status=202)

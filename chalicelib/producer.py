@@ -22,7 +22,12 @@ from chalicelib.message_log import MessageLog
 from chalicelib.outbox import Outbox
 from chalicelib.queues import SendQueue
 from chalicelib.rate_limits import RateLimiter
-from chalicelib.send_request import SendRequest, idempotency_key, parse_send_request
+from chalicelib.send_request import (
+    SendRequest,
+    check_stored_sizes,
+    idempotency_key,
+    parse_send_request,
+)
 from chalicelib.settings import Settings
 from chalicelib.suppression import SuppressionList
 from chalicelib.template_cache import TemplateCache
@@ -96,6 +101,7 @@ class Producer:
             "secret": compiled.secret_names or None,
             "expires_at": request.expires_at and int(request.expires_at),
         }
+        check_stored_sizes(body, entry)  # before the first write: nothing half-written
         ops.append(("entry", self.log.new_entry_op(entry)))
         ops.append(("outbox", self.outbox.put_op(message_id, body)))
         for attempt in range(_CONFLICT_RETRIES):

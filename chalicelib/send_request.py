@@ -107,10 +107,10 @@ def item_bytes(value: Any) -> int:
     return 1  # bool, null
 
 
-def check_stored_sizes(message: Mapping[str, Any], log_entry: Mapping[str, Any]) -> None:
-    """413 naming `variables` unless the SQS message and the message-log item fit
-    their limits (call before the first write: nothing half-written)."""
-    if queued_bytes(message) > SQS_MESSAGE_LIMIT:
+def check_stored_sizes(queued: str, log_entry: Mapping[str, Any]) -> None:
+    """413 naming `variables` unless the encoded SQS message (also the outbox copy)
+    and the message-log item fit their limits (call before the first write)."""
+    if len(queued.encode()) > SQS_MESSAGE_LIMIT:
         raise _too_large()
     if item_bytes(log_entry) + LOG_ITEM_HEADROOM > DYNAMODB_ITEM_LIMIT:
         raise _too_large()

@@ -19,7 +19,6 @@ from helpers import OTP, body, consume, put_template, receive_event, send
 
 from chalicelib import wiring
 from local_stack.ses_feedback import feedback_queue_event, ses_events
-from local_stack.sqs_events import lambda_event
 
 
 class Crash(BaseException):
@@ -37,9 +36,9 @@ def status(client, message_id):
 
 
 def later(seconds: float) -> None:
-    """The consumer's clock runs `seconds` ahead from now on."""
+    """The consumer's clock (and its message log's) runs `seconds` ahead from now on."""
     consumer = wiring.services().consumer
-    consumer.clock = lambda: time.time() + seconds
+    consumer.clock = consumer.log.clock = lambda: time.time() + seconds
 
 
 def ses_hook(event: str, action) -> None:
@@ -73,28 +72,25 @@ def send_event_for(client, message_id: str, ses_id: str = "ses-late-1") -> None:
     client.lambda_.invoke("handle_ses_feedback", feedback_queue_event([send_event]))
 
 
-def redeliver(client, aws):
-    """What SQS hands the consumer next (visibility 0: as if the delay had passed)."""
-    sqs = boto3.client("sqs")
-    messages = sqs.receive_message(QueueUrl=aws.send_queue_url, MaxNumberOfMessages=10,
-                                   AttributeNames=["All"], VisibilityTimeout=0)
-    return lambda_event(messages.get("Messages", []), "arn:aws:sqs:us-east-1:1:q", "us-east-1")
+def first_delivery(aws):
+    """The next batch from the queue; handing it over again is SQS's redelivery."""
+    return receive_event(boto3.client("sqs"), aws.send_queue_url)
 
 
 def test_ses_answer_lost_is_in_doubt_and_the_send_event_settles_it(otp, aws):
     message_id = body(send(otp))["message_id"]
     ses_hook("after-call", once(lost_answer))  # SES took it; its answer never came
-    result = consume(otp, receive_event(boto3.client("sqs"), aws.send_queue_url))
-    assert len(result["batchItemFailures"]) == 1
+    delivery = first_delivery(aws)
+    assert len(consume(otp, delivery)["batchItemFailures"]) == 1
     entry = status(otp, message_id)
     assert entry["status"] == "sending" and "in doubt" in entry["events"][-1]["detail"]
     assert len(sent_mail()) == 1
     # a redelivery inside the grace waits; SES's Send event then records it
-    assert consume(otp, redeliver(otp, aws))["batchItemFailures"]
+    assert consume(otp, delivery)["batchItemFailures"]
     send_event_for(otp, message_id)
     assert status(otp, message_id)["status"] == "sent"
     later(600)
-    assert consume(otp, redeliver(otp, aws)) == {"batchItemFailures": []}
+    assert consume(otp, delivery) == {"batchItemFailures": []}
     assert len(sent_mail()) == 1
 
 
@@ -102,9 +98,10 @@ def test_in_doubt_send_without_any_evidence_is_sent_again_after_the_grace(otp, a
     """The documented window: SES's answer AND its Send event lost."""
     message_id = body(send(otp))["message_id"]
     ses_hook("after-call", once(lost_answer))
-    consume(otp, receive_event(boto3.client("sqs"), aws.send_queue_url))
+    delivery = first_delivery(aws)
+    consume(otp, delivery)
     later(wiring.services().settings.send_evidence_grace_s + 5)
-    assert consume(otp, redeliver(otp, aws)) == {"batchItemFailures": []}
+    assert consume(otp, delivery) == {"batchItemFailures": []}
     entry = status(otp, message_id)
     assert entry["status"] == "sent"
     assert any("ended without a record" in e.get("detail", "") for e in entry["events"])
@@ -123,14 +120,15 @@ def test_botocore_never_resends_a_send_email(otp, aws):
 def test_crash_after_the_send_waits_for_the_send_event_and_never_resends(otp, aws):
     message_id = body(send(otp))["message_id"]
     ses_hook("after-call", once(crash))
+    delivery = first_delivery(aws)
     with pytest.raises(Crash):
-        consume(otp, receive_event(boto3.client("sqs"), aws.send_queue_url))
+        consume(otp, delivery)
     assert status(otp, message_id)["status"] == "sending" and len(sent_mail()) == 1
     # SES's Send event arrives within seconds; SQS redelivers after its visibility
     # timeout, by which time the lease and the grace have run out
     send_event_for(otp, message_id)
     later(wiring.services().settings.visibility_timeout_s)
-    assert consume(otp, redeliver(otp, aws)) == {"batchItemFailures": []}
+    assert consume(otp, delivery) == {"batchItemFailures": []}
     assert status(otp, message_id)["status"] == "sent" and len(sent_mail()) == 1
 
 
@@ -175,10 +173,11 @@ def test_one_slow_send_does_not_leave_the_others_unrecorded(otp, aws):
 def test_expired_mail_left_sending_is_recorded_expired(otp, aws):
     message_id = body(send(otp, expires_at="2100-01-01T00:00:00Z"))["message_id"]
     ses_hook("before-send", once(crash))  # dies before SES got it
+    delivery = first_delivery(aws)
     with pytest.raises(Crash):
-        consume(otp, receive_event(boto3.client("sqs"), aws.send_queue_url))
+        consume(otp, delivery)
     later(3 * 10**9)  # past expires_at, the lease and the grace
-    assert consume(otp, redeliver(otp, aws)) == {"batchItemFailures": []}
+    assert consume(otp, delivery) == {"batchItemFailures": []}
     entry = status(otp, message_id)
     assert entry["status"] == "expired" and sent_mail() == []
 
@@ -211,7 +210,8 @@ def test_each_failed_attempt_leaves_its_reason_and_redrive_never_resends_sent_ma
     reasons = [e["detail"] for e in status(otp, failing)["events"] if e.get("detail")]
     assert reasons == ["SES ServiceUnavailable; will retry"] * 3
     # a copy of the sent mail's message in the DLQ (e.g. its delete was lost)
-    sent_body = json.loads(sqs.receive_message(QueueUrl=aws.dlq_url)["Messages"][0]["Body"])
+    sent_body = json.loads(sqs.receive_message(QueueUrl=aws.dlq_url, VisibilityTimeout=0)[
+        "Messages"][0]["Body"])
     sqs.send_message(QueueUrl=aws.dlq_url, MessageBody=json.dumps({**sent_body,
                                                                    "message_id": done}))
     assert body(otp.http.post("/dlq/redrive")) == {"moved": 1, "already_settled": 1}
