@@ -225,7 +225,7 @@ class Consumer:
             logs.info("duplicate delivery skipped", status=status)
             return None
         if status == SENDING:
-            wait_s = entry.get("reclaim_at", 0) - self.clock()
+            wait_s = entry.get("reclaim_at", 0) - int(self.clock())  # as the condition reads
             if wait_s > 0:
                 raise Retry("another attempt holds the mail, or its send awaits SES's "
                             "Send event", delay_s=wait_s + 1)

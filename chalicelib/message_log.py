@@ -61,7 +61,7 @@ class MessageLog:
                                   ":lease": int(lease_until) + 1, ":reclaim": int(reclaim_at) + 1,
                                   ":at": iso_now(now)}
         if reclaim:
-            condition = "#s = :sending AND reclaim_at < :now"
+            condition = "#s = :sending AND reclaim_at <= :now"
             values.update({":now": int(now), ":empty": [], ":event": [{
                 "status": SENDING, "at": iso_now(now),
                 "detail": "the previous attempt ended without a record and SES reported no "
@@ -130,7 +130,7 @@ class MessageLog:
                 expression += " REMOVE #owner"
         if claimable:
             vals.update({":queued": QUEUED, ":now": int(now)})
-            conditions.append("(#s = :queued OR reclaim_at < :now)")
+            conditions.append("(#s = :queued OR reclaim_at <= :now)")
         return {"TableName": self.table, "Key": self._key(message_id),
                 "UpdateExpression": expression, "ConditionExpression": " AND ".join(conditions),
                 "ExpressionAttributeNames": names,

@@ -49,12 +49,15 @@ _HERALD_HEADER = re.compile(r"^X-Herald-Message-Id:\s*(\S+)", re.MULTILINE | re.
 class Timings:
     """Short versions of the production timings (all seconds)."""
 
-    visibility_s: int = 3
+    # As deployed, a crashed consumer's mail comes back (visibility) only after its
+    # lease (function timeout + 2 s) and the grace for SES's Send event have run out;
+    # the grace outlasts the emulated feedback path's delay under load (~15 s here).
+    visibility_s: int = 28
     retry_base_s: int = 1
     retry_max_s: int = 2
-    evidence_grace_s: int = 2
+    evidence_grace_s: int = 20
     max_receive_count: int = 3
-    function_timeout_s: float = 10.0
+    function_timeout_s: float = 5.0
     reconcile_every_s: float = 1.0
     feedback_visibility_s: int = 2
 
@@ -178,7 +181,9 @@ class Harness:
         self.settings = Settings.from_env(os.environ)
         self.sqs = self.aws.client("sqs", region_name=REGION)
         self.dynamodb = self.aws.client("dynamodb", region_name=REGION)
-        self.feedback_url = self._queue(FEEDBACK_QUEUE, t.feedback_visibility_s)
+        self.feedback_url = urls["feedback_queue_url"]
+        self.sqs.set_queue_attributes(QueueUrl=self.feedback_url, Attributes={
+            "VisibilityTimeout": str(t.feedback_visibility_s)})
         wiring.reset()
         self.injector.attach(aws.session().events)  # before Herald builds any client
         self._save_template()
@@ -195,10 +200,6 @@ class Harness:
         os.environ.clear()
         os.environ.update(self._environ)
         wiring.reset()
-
-    def _queue(self, name: str, visibility_s: int) -> str:
-        return self.sqs.create_queue(QueueName=name, Attributes={
-            "VisibilityTimeout": str(visibility_s)})["QueueUrl"]
 
     def _save_template(self) -> None:
         from chalicelib.wiring import services

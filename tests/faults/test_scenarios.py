@@ -10,10 +10,11 @@ from .injector import Rule, puts_into, sets_status
 from .report import LOST, account
 
 LOG_TABLE = "herald-dev-message-log"
-QUICK = Timings(visibility_s=2, retry_base_s=1, retry_max_s=2, evidence_grace_s=1,
-                reconcile_every_s=0.5)
-NO_BACKOFF = Timings(visibility_s=2, retry_base_s=0, retry_max_s=0, evidence_grace_s=1,
-                     reconcile_every_s=0.5)
+# lease 2 + 2 s, grace 1 s: a crashed consumer's mail is back after 6 s (visibility)
+QUICK = Timings(visibility_s=6, retry_base_s=1, retry_max_s=2, evidence_grace_s=1,
+                reconcile_every_s=0.5, function_timeout_s=2.0)
+NO_BACKOFF = Timings(visibility_s=6, retry_base_s=0, retry_max_s=0, evidence_grace_s=1,
+                     reconcile_every_s=0.5, function_timeout_s=2.0)
 SETTLE_S = 20
 
 
