@@ -132,6 +132,8 @@ class Consumer:
                 raise self._retry(record, retry) from None
             except Exception as exc:  # noqa: BLE001 - unknown trouble: retried, then DLQ
                 reason = redaction.scrub(f"{type(exc).__name__}: {exc}")
+                if message.kind == envelope.SEND:
+                    self._note_failed_attempt(message.message_id, aws.describe(exc))
                 raise self._retry(record, Retry(reason)) from None
 
     # -- one mail ---------------------------------------------------------------
@@ -310,6 +312,14 @@ class Consumer:
                       detail="recorded from the consumer's note",
                       fields={"ses_message_id": body["ses_message_id"],
                               "sent_epoch_ms": body.get("sent_epoch_ms")})
+
+    def _note_failed_attempt(self, message_id: str, reason: str) -> None:
+        """An attempt that failed before it held the mail still says why (best effort:
+        the trouble may be DynamoDB's own), so a mail in the DLQ explains itself."""
+        try:
+            self.log.note(message_id, QUEUED, f"{reason}; will retry")
+        except Exception:  # noqa: BLE001 - the log line above still says it
+            logs.warning("could not note the failed attempt")
 
     def _give_back(self, message_id: str, owner: str, reason: str) -> None:
         """End the claim so the next delivery may try again; the event says why."""

@@ -100,6 +100,23 @@ class MessageLog:
             return entry is not None and entry.get("write_id") == write_id
         return True
 
+    def note(self, message_id: str, status: str, detail: str) -> bool:
+        """Append an event without changing the status (only while it is `status`)."""
+        now = self.clock()
+        try:
+            self.db.update_item(
+                TableName=self.table, Key=self._key(message_id),
+                UpdateExpression=f"SET updated_at = :at, {_EVENTS}",
+                ConditionExpression="#s = :status", ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=dynamo.values({
+                    ":at": iso_now(now), ":status": status, ":empty": [],
+                    ":event": [{"status": status, "at": iso_now(now), "detail": detail}]}))
+        except Exception as exc:
+            if dynamo.error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def _update(self, message_id: str, target: str, allowed: tuple[str, ...],
                 owner: str | None, claimable: bool, detail: str | None,
                 fields: dict[str, Any]) -> dict[str, Any]:

@@ -222,3 +222,21 @@ def test_each_failed_attempt_leaves_its_reason_and_redrive_never_resends_sent_ma
     assert status(otp, failing)["status"] == "sent"
     recipients = [email.message_from_string(m.raw_data)["To"] for m in sent_mail()]
     assert sorted(recipients) == ["down@example.com", "ok@example.com"]
+
+
+def test_an_attempt_that_fails_before_its_claim_still_says_why(otp, aws):
+    message_id = body(send(otp))["message_id"]
+
+    def throttled(**_):
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "x"}},
+                          "TransactWriteItems")
+    wiring.services().dynamodb.meta.events.register(
+        "before-call.dynamodb.TransactWriteItems", throttled)
+    sqs = boto3.client("sqs")
+    while records := receive_event(sqs, aws.send_queue_url)["Records"]:
+        consume(otp, {"Records": records})
+    entry = status(otp, message_id)
+    assert entry["status"] == "queued"
+    assert [e.get("detail") for e in entry["events"][1:]] == \
+        ["ThrottlingException; will retry"] * 3
+    assert len(sqs.receive_message(QueueUrl=aws.dlq_url)["Messages"]) == 1
