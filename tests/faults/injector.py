@@ -208,6 +208,12 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._http = urllib3.PoolManager(maxsize=32)
+        # the send->record window, measured: when SES accepted each mail, and how long
+        # after that its consumer's `sent` record took effect (seconds)
+        self.accepted_at: dict[str, float] = {}
+        self.record_gaps: list[float] = []
+        # sends SES performed whose answer Herald never got (lost or timed out)
+        self.unanswered_sends: set[str] = set()
 
     def attach(self, events: Any) -> FaultInjector:
         events.register("before-call", self._before_call)
@@ -244,10 +250,12 @@ class FaultInjector:
         read_timeout = getattr(getattr(self._local, "config", None), "read_timeout", 60) or 60
         if rule.fault == "lost_response":
             self._perform(request)
+            self._note_unanswered(call)
             raise ReadTimeoutError(endpoint_url=request.url)
         # slow: the answer takes `seconds`; past the read timeout the SDK gives up on it
         if rule.seconds > read_timeout:
             self._perform(request)
+            self._note_unanswered(call)
             time.sleep(read_timeout)
             raise ReadTimeoutError(endpoint_url=request.url)
         time.sleep(rule.seconds)
@@ -264,6 +272,14 @@ class FaultInjector:
             herald_id = herald_id_of_send(body)
             if herald_id and process is not None:
                 process.sent.append(herald_id)
+            if herald_id:
+                self.accepted_at[herald_id] = time.monotonic()
+        elif service == "dynamodb" and model.name == "UpdateItem" and process is not None \
+                and process.kind == "consumer" and \
+                sets_status("sent")(Call(service, model.name, body, process)):
+            accepted = self.accepted_at.get(body.get("Key", {}).get("message_id", {}).get("S"))
+            if accepted is not None:
+                self.record_gaps.append(time.monotonic() - accepted)
         call = Call(service, model.name, body, process)
         if process is not None and self._pick(call, crash=True) is not None:
             process.dead = True
@@ -271,6 +287,12 @@ class FaultInjector:
             raise Crash(f"{process.kind} died after {call.name}")
 
     # helpers
+
+    def _note_unanswered(self, call: Call) -> None:
+        herald_id = herald_id_of_send(call.body) if call.name == "sesv2.SendEmail" else None
+        if herald_id:
+            with self._lock:
+                self.unanswered_sends.add(herald_id)
 
     def _pick(self, call: Call, crash: bool) -> Rule | None:
         if call.process is None:  # the harness's own setup, or a thread outside any invocation

@@ -13,9 +13,11 @@ from typing import Any
 from .harness import FINAL_STATUSES, SENT_STATUSES, Harness
 
 ONCE = "sent once"
-TWICE_WINDOW = "sent twice: crash in send->record window, Send event lost"
-TWICE_WINDOW_EVENT = "sent twice: crash in send->record window, Send event arrived"
-TWICE_OTHER = "sent twice: no crash"
+# The window: SES accepted the mail but its consumer never learned it (it died
+# between SES's answer and its record, or SES's answer was lost).
+TWICE_WINDOW = "sent twice: unrecorded send (crash/lost answer), Send event lost"
+TWICE_WINDOW_EVENT = "sent twice: unrecorded send, Send event arrived late"
+TWICE_OTHER = "sent twice: outside the window"
 DLQ = "in the DLQ"
 LOST = "lost"
 ROWS = [ONCE, TWICE_WINDOW, TWICE_WINDOW_EVENT, TWICE_OTHER, "failed", "expired",
@@ -69,7 +71,7 @@ def account(harness: Harness) -> Report:
     for message_id in ledger.accepted:
         count, status = sends[message_id], statuses.get(message_id)
         if count >= 2:
-            if message_id not in ledger.crash_window:
+            if message_id not in ledger.crash_window | harness.injector.unanswered_sends:
                 row = TWICE_OTHER
             elif message_id in ledger.dropped_events:
                 row = TWICE_WINDOW
@@ -98,8 +100,22 @@ def account(harness: Harness) -> Report:
             sends[m] for m in unanswered),
         "requests finally refused (status: count)": dict(ledger.refused) or "-",
         "crashes": sum(ledger.crashes.values()),
+        "send->record window, ms (p50 / p99 / max)": _window(harness.injector.record_gaps),
         "sends caught in a crash's send->record window": len(ledger.crash_window),
+        "sends whose SES answer was lost": len(harness.injector.unanswered_sends),
         "Send events dropped": len(ledger.dropped_events),
         "faults injected": sum(harness.injector.injected.values()),
     }
     return report
+
+
+def _window(gaps: list[float]) -> str:
+    """How long a mail SES accepted went unrecorded (the only time a crash can cost a
+    duplicate), from the consumer's sends that were recorded at once."""
+    if not gaps:
+        return "-"
+    ordered = sorted(gaps)
+
+    def at(share: float) -> str:
+        return f"{ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000:.0f}"
+    return f"{at(0.5)} / {at(0.99)} / {ordered[-1] * 1000:.0f}"
