@@ -42,7 +42,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        """The soak's verdict: nothing lost, no duplicate without a crash in the window,
+        """The soak's verdict: nothing lost, no duplicate outside the window,
         and the log agrees with SES (no `queued`/`sending` for a sent mail)."""
         return self.lost == 0 and self.duplicates_outside_window == 0 and not self.stale
 
@@ -56,7 +56,7 @@ class Report:
         lines.append(f"{'sent, but the log says queued/sending':<62}{len(self.stale):>8}")
         lines.append(f"{'sent, and a copy sits in the DLQ':<62}{len(self.sent_in_dlq):>8}")
         lines.append(f"verdict: {'OK' if self.ok else 'FAILED'} "
-                     f"(lost {self.lost}, sent twice without a crash "
+                     f"(lost {self.lost}, sent twice outside the window "
                      f"{self.duplicates_outside_window}, stale log {len(self.stale)})")
         return "\n".join(lines)
 

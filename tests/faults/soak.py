@@ -1,5 +1,5 @@
 """Soak: N mails through Herald with mixed faults; prints the accounting table and
-exits 1 on any lost mail, any mail sent twice without a crash in the
+exits 1 on any lost mail, any mail sent twice outside the
 send->record window, or a sent mail the log still calls queued/sending.
 
     python -m tests.faults.soak --mails 10000 [--seed 1] [--scale 1.0]

@@ -1,5 +1,5 @@
 """A few hundred mails with every fault mixed in: nothing lost, nothing sent twice
-without a crash in the send->record window, the log agrees with SES."""
+outside the unrecorded-send window, the log agrees with SES."""
 from __future__ import annotations
 
 from .soak import soak
