@@ -7,7 +7,8 @@ grows each transaction costs more time and memory. So DynamoDB requests are
 served one at a time (other services, SQS long polls among them, stay
 concurrent), and a transaction's rollback saves only the items it touches.
 
-moto also ignores TransactWriteItems' ClientRequestToken; DynamoDB answers a
+`serialize_dynamodb_in_process` does the same for the tests' in-process
+moto. moto also ignores TransactWriteItems' ClientRequestToken; DynamoDB answers a
 repeated token (within 10 minutes, same items) with success and does nothing
 again, and Herald relies on that when botocore resends a transaction whose
 response was lost. `honour_transaction_tokens` teaches moto the same, in the
@@ -116,6 +117,21 @@ def _transact_once_per_token(self: DynamoHandler) -> Any:
 def honour_transaction_tokens() -> None:
     """Make moto's TransactWriteItems idempotent per ClientRequestToken, as DynamoDB is."""
     DynamoHandler.transact_write_items = _transact_once_per_token
+
+
+_in_process_lock = threading.Lock()
+_original_call_action = DynamoHandler.call_action
+
+
+def _call_action_alone(self: DynamoHandler) -> Any:
+    with _in_process_lock:
+        return _original_call_action(self)
+
+
+def serialize_dynamodb_in_process() -> None:
+    """The tests' in-process moto (`mock_aws`) has no server to serialize DynamoDB
+    in front of it: the consumer's threads would race inside its backend."""
+    DynamoHandler.call_action = _call_action_alone
 
 
 class _SerializeDynamoDB:

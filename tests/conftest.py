@@ -14,7 +14,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from chalicelib import wiring
 from chalicelib.settings import Settings
-from local_stack.emulator import honour_transaction_tokens
+from local_stack.emulator import honour_transaction_tokens, serialize_dynamodb_in_process
 from local_stack.resources import create_resources
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -43,6 +43,7 @@ def stage_env(monkeypatch):
 def aws(stage_env):
     """An emulated account with every Herald resource created."""
     honour_transaction_tokens()
+    serialize_dynamodb_in_process()
     with mock_aws():
         settings = Settings.from_env(os.environ)
         urls = create_resources(settings, boto3.session.Session(), visibility_timeout_s=30)

@@ -35,7 +35,10 @@ export function dlqPanel(onChange) {
     });
     if (confirmed) {
       act(() => api.post("/dlq/redrive"),
-        ({moved}) => `Moved ${moved} message${moved === 1 ? "" : "s"} back to the send queue.`, "Redrive failed");
+        ({moved, already_settled: settled}) =>
+          `Moved ${moved} message${moved === 1 ? "" : "s"} back to the send queue.`
+          + (settled ? ` Removed ${settled} whose mail was already sent or settled.` : ""),
+        "Redrive failed");
     }
   }
 
