@@ -10,12 +10,13 @@ from .injector import Rule, puts_into, sets_status
 from .report import LOST, account
 
 LOG_TABLE = "herald-dev-message-log"
-# lease 2 + 2 s, grace 1 s: a crashed consumer's mail is back after 6 s (visibility)
-QUICK = Timings(visibility_s=6, retry_base_s=1, retry_max_s=2, evidence_grace_s=1,
+# lease 2 + 2 s, grace 4 s (the emulated feedback path under a loaded CI machine takes
+# a few seconds): a crashed consumer's mail is back after 9 s (visibility)
+QUICK = Timings(visibility_s=9, retry_base_s=1, retry_max_s=2, evidence_grace_s=4,
                 reconcile_every_s=0.5, function_timeout_s=2.0)
-NO_BACKOFF = Timings(visibility_s=6, retry_base_s=0, retry_max_s=0, evidence_grace_s=1,
+NO_BACKOFF = Timings(visibility_s=9, retry_base_s=0, retry_max_s=0, evidence_grace_s=4,
                      reconcile_every_s=0.5, function_timeout_s=2.0)
-SETTLE_S = 20
+SETTLE_S = 30
 
 
 def stack(emulator, *rules: Rule, timings: Timings = QUICK, consume: bool = True,
