@@ -22,7 +22,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from bench.driver import Queue, consume_batch, post_emails
 from bench.emulator import Emulator
@@ -214,68 +214,85 @@ def _metric_names(printed: str) -> set[str]:
     return names
 
 
+class Recorder:
+    """Runs one Lambda's work with its printed output captured, and adds what it
+    used (calls, units, bytes printed, seconds) to a stage's tally."""
+
+    def __init__(self, meter: Meter) -> None:
+        self.meter = meter
+        self.printed = io.StringIO()
+        self.everything = io.StringIO()  # all stages' output, for the metrics they emit
+
+    def record(self, tally: Tally, invocations: int, action: Callable[[], Any]) -> Any:
+        with contextlib.redirect_stdout(self.printed):
+            started = time.perf_counter()
+            result = action()
+            seconds = time.perf_counter() - started
+        self.everything.write(self.printed.getvalue())
+        tally.add(self.meter, self.printed, invocations, seconds)
+        return result
+
+
+def _feedback_batches(app: Any, sent: list[tuple[str, str, str, str]]) -> list[Callable[[], Any]]:
+    """The feedback handler's invocations for the events SES publishes for `sent`."""
+    from local_stack.ses_feedback import feedback_queue_event, ses_events
+
+    events = [event for to, sender, herald_id, ses_id in sent
+              for event in ses_events(to, ses_id, herald_id, sender, "bench")]
+    return [lambda batch=events[first:first + BATCH]: app.handle_ses_feedback(
+                feedback_queue_event(batch), LambdaContext())
+            for first in range(0, len(events), BATCH)]
+
+
+def _event_bytes(sent: list[tuple[str, str, str, str]]) -> list[int]:
+    from local_stack.ses_feedback import ses_events
+
+    return [len(json.dumps(event).encode()) for to, sender, herald_id, ses_id in sent
+            for event in ses_events(to, ses_id, herald_id, sender, "bench")]
+
+
 def run(emulator: Emulator, sizes: Sizes) -> list[Figure]:
     from local_stack.poller import scheduled_event
-    from local_stack.ses_feedback import feedback_queue_event, ses_events
 
     env = emulator.fresh()
     meter, ledger = Meter().attach(), SesLedger().attach()
+    recorder = Recorder(meter)
     import app
 
-    post_emails(2)  # warm-up: clients built, template compiled (a warm container)
+    # warm-up (a warm container): clients built, template compiled, handlers loaded
+    post_emails(2)
     queue = Queue(env)
     while consume_batch(queue).handled:
         pass
+    for invoke in _feedback_batches(app, ledger.sent):
+        recorder.record(Tally(), 1, invoke)
     meter.take()
     ledger.sent.clear()
 
     mails = max(BATCH, sizes.warm_posts // BATCH * BATCH)
-    api, consumer, feedback = Tally(), Tally(), Tally()
-    printed = io.StringIO()
-    everything = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        started = time.perf_counter()
-        post_emails(mails, first_index=2, keyed=True)  # a careful caller sends a key
-        seconds = time.perf_counter() - started
-    everything.write(printed.getvalue())
-    api.add(meter, printed, mails, seconds)
-    batches = 0
-    while True:
-        with contextlib.redirect_stdout(printed):
-            batch = consume_batch(queue)
-        if not batch.handled:
-            break
-        batches += 1
-        everything.write(printed.getvalue())
-        consumer.add(meter, printed, 1, batch.seconds)
-    events = [event for to, sender, herald_id, ses_id in ledger.sent
-              for event in ses_events(to, ses_id, herald_id, sender, "bench")]
-    event_bytes = [len(json.dumps(event).encode()) for event in events]
-    for first in range(0, len(events), BATCH):
-        with contextlib.redirect_stdout(printed):
-            started = time.perf_counter()
-            app.handle_ses_feedback(feedback_queue_event(events[first:first + BATCH]),
-                                    LambdaContext())
-            seconds = time.perf_counter() - started
-        everything.write(printed.getvalue())
-        feedback.add(meter, printed, 1, seconds)
-    reconciler = Tally()  # one scheduled pass over an empty outbox
-    with contextlib.redirect_stdout(printed):
-        started = time.perf_counter()
-        app.reconcile(scheduled_event(), LambdaContext())
-        seconds = time.perf_counter() - started
-    reconciler.add(meter, printed, 1, seconds)
+    api, consumer, feedback, reconciler = Tally(), Tally(), Tally(), Tally()
+    # a careful caller sends an Idempotency-Key (one more item in the accept transaction)
+    recorder.record(api, mails, lambda: post_emails(mails, first_index=2, keyed=True))
+    batches = consumed = 0  # the driver's receive and delete are not Herald's (added by model)
+    while consumed < mails:
+        handled = recorder.record(consumer, 1, lambda: consume_batch(queue)).handled
+        if not handled:
+            raise RuntimeError(f"the send queue ran dry after {consumed} of {mails} mails")
+        batches, consumed = batches + 1, consumed + handled
+    for invoke in _feedback_batches(app, ledger.sent):
+        recorder.record(feedback, 1, invoke)
+    recorder.record(reconciler, 1, lambda: app.reconcile(scheduled_event(), LambdaContext()))
 
     if len(ledger.sent) != mails:
         raise RuntimeError(f"{len(ledger.sent)} of {mails} mails reached SES")
     prices = load_prices()
     stages = (api, consumer, feedback)
-    per_1000 = _costs(prices, stages, batches, event_bytes, mails)
+    per_1000 = _costs(prices, stages, batches, _event_bytes(ledger.sent), mails)
     total = sum(per_1000.values())
     ratio = total / prices["ses_per_1000_mails"]
     breakdown = ", ".join(f"{name.split()[-1]} {usd:.4f}" for name, usd in
                           sorted(per_1000.items(), key=lambda kv: -kv[1]))
-    fixed = _fixed_monthly(prices, reconciler, _metric_names(everything.getvalue()))
+    fixed = _fixed_monthly(prices, reconciler, _metric_names(recorder.everything.getvalue()))
     calls: Counter[str] = sum((stage.calls for stage in stages), Counter())
     units: Counter[str] = sum((stage.units for stage in stages), Counter())
     log_bytes = sum(stage.log_bytes for stage in stages)
@@ -285,7 +302,10 @@ def run(emulator: Emulator, sizes: Sizes) -> list[Figure]:
                f"<= {TARGET_RATIO}x", ratio <= TARGET_RATIO),
         Figure("AWS calls per mail (Herald's own: accept, send, feedback)",
                ", ".join(f"{name} {n / mails:.2f}" for name, n in sorted(calls.items()))
-               + f"; DynamoDB write units {units['write_units'] / mails:.1f}, read units "
+               + f"; DynamoDB write units {units['write_units'] / mails:.1f} ("
+               + ", ".join(f"{name} {stage.units['write_units'] / mails:.1f}" for name, stage
+                           in zip(("accept", "send", "feedback"), stages, strict=True))
+               + f"), read units "
                f"{units['read_units'] / mails:.1f}; log bytes {log_bytes / mails:.0f}"),
         Figure("monthly USD at 1k / 10k mails: Herald (seed 000's table)",
                "; ".join(f"{name} {ours[0]:.2f} / {ours[1]:.2f} ({_seed(name)})"
