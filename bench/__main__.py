@@ -3,7 +3,7 @@
     python -m bench            full sizes (a few minutes)
     python -m bench --smoke    tiny sizes (the tests run this so it cannot rot)
     python -m bench --json     the figures as JSON instead of the table
-    python -m bench --only render quota
+    python -m bench --only cold_start cost
 
 Exits 1 when a figure misses its target.
 """
@@ -23,6 +23,7 @@ from bench import (
     aws_calls,
     batch_overlap,
     cold_start,
+    cost,
     local_e2e,
     memory,
     quota,
@@ -36,6 +37,7 @@ Benchmark = Callable[[Emulator, Sizes], list[Figure]]
 BENCHMARKS: dict[str, Benchmark] = {
     "cold_start": cold_start.run,  # first: it is the most sensitive to a busy machine
     "aws_calls": aws_calls.run,
+    "cost": cost.run,
     "render": render.run,
     "batch_overlap": batch_overlap.run,
     "quota": quota.run,

@@ -18,12 +18,14 @@ def _herald() -> Any:
     return app
 
 
-def post_emails(count: int, first_index: int = 0) -> list[str]:
-    """POST /emails `count` times; returns the accepted message ids."""
+def post_emails(count: int, first_index: int = 0, keyed: bool = False) -> list[str]:
+    """POST /emails `count` times (`keyed`: each with its own Idempotency-Key);
+    returns the accepted message ids."""
     app = _herald().app
     ids = []
     for index in range(first_index, first_index + count):
-        response = app(api_event("POST", "/emails", send_body(index)), LambdaContext())
+        headers = {"idempotency-key": f"bench-{index}"} if keyed else None
+        response = app(api_event("POST", "/emails", send_body(index), headers), LambdaContext())
         if response["statusCode"] != 202:
             raise RuntimeError(f"POST /emails answered {response['statusCode']}: "
                                f"{response['body']}")

@@ -1,11 +1,14 @@
-"""Lazily created boto3 clients sharing one session.
+"""Lazily created AWS clients sharing one botocore session.
 
 Every client has explicit timeouts (botocore's 60 s + 60 s defaults outlast
 a 10 s Lambda) and, except SES, botocore's standard retries.
 
-Creating clients costs cold-start time (boto3 import ~300 ms, each client
-~50 ms), so nothing is created at import; each client is built on first use
-and then reused by every later invocation of the container.
+Creating clients costs cold-start time (botocore import ~100 ms, each client
+~20-50 ms), so nothing is created at import; each client is built on first
+use and then reused by every later invocation of the container. The clients
+come from botocore directly: boto3 adds only resources and S3 transfers,
+which Herald does not use, and importing it (s3transfer, boto3.resources)
+costs another ~20 ms of the first request.
 """
 from __future__ import annotations
 
@@ -30,10 +33,11 @@ _clients: dict[str, Any] = {}
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Building a client loads its service model: ~100k small objects, none of
     them garbage. The cyclic collector would scan them over and over (measured:
-    a third of each client's creation time), so it waits until the client exists."""
+    a third of each client's creation time), so it waits until the client exists.
+    The same holds for the modules a service imports on first use (cold start)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -44,13 +48,15 @@ def _collector_paused() -> Iterator[None]:
 
 
 def session() -> Any:
-    """The shared boto3 session (benchmarks hook its events before clients exist)."""
+    """The shared botocore session (benchmarks and the fault suite hook its
+    `events` before clients exist)."""
     global _session
     with _lock:
         if _session is None:
-            import boto3.session
+            import botocore.session
 
-            _session = boto3.session.Session()
+            _session = botocore.session.get_session()
+            _session.events = _session.get_component("event_emitter")  # boto3's name for it
         return _session
 
 
@@ -69,8 +75,9 @@ def client(service: str, region: str) -> Any:
                             connect_timeout=CONNECT_TIMEOUT_S,
                             read_timeout=SES_READ_TIMEOUT_S if once else READ_TIMEOUT_S,
                             max_pool_connections=32)
-            with _collector_paused():
-                _clients[key] = session().client(service, region_name=region, config=config)
+            with collector_paused():
+                _clients[key] = session().create_client(service, region_name=region,
+                                                             config=config)
         return _clients[key]
 
 

@@ -3,38 +3,84 @@ running a transaction whose failures are told apart by what each of its
 operations is (its tag), never by position or operation type."""
 from __future__ import annotations
 
+import math
+from decimal import Decimal
 from typing import Any, Mapping
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
+# boto3.dynamodb.types would do this too, but importing it loads most of boto3
+# (s3transfer, boto3.resources: ~100 ms of cold start); Herald stores only the
+# types below, so a few lines of its own keep it off the import path.
 
 
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+    """A DynamoDB item from plain values; attributes whose value is None are left out."""
+    return {k: serialize(v) for k, v in values.items() if v is not None}
 
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+    """Plain values from a DynamoDB item: numbers as int where whole, else float."""
+    return {k: deserialize(v) for k, v in item.items()}
 
 
 def values(mapping: Mapping[str, Any]) -> dict[str, Any]:
     """ExpressionAttributeValues from plain Python values."""
-    return {k: _serializer.serialize(v) for k, v in mapping.items()}
+    return {k: serialize(v) for k, v in mapping.items()}
 
 
-def _plain(value: Any) -> Any:
-    """Decimals back to int where whole (JSON-friendly)."""
-    from decimal import Decimal
+def serialize(value: Any) -> dict[str, Any]:
+    """One attribute value in DynamoDB's wire form (None inside lists and maps is NULL)."""
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):  # before int: bool is an int
+        return {"BOOL": value}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, (int, float, Decimal)):
+        return {"N": _number(value)}
+    if isinstance(value, Mapping):
+        return {"M": {str(k): serialize(v) for k, v in value.items()}}
+    if isinstance(value, (list, tuple)):
+        return {"L": [serialize(v) for v in value]}
+    if isinstance(value, (bytes, bytearray)):
+        return {"B": bytes(value)}
+    raise TypeError(f"cannot store a {type(value).__name__} in DynamoDB")
 
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+
+def deserialize(attribute: Mapping[str, Any]) -> Any:
+    """A plain value from one attribute in DynamoDB's wire form."""
+    (kind, raw), = attribute.items()
+    if kind == "S" or kind == "B":
+        return raw
+    if kind == "N":
+        return _plain_number(raw)
+    if kind == "BOOL":
+        return bool(raw)
+    if kind == "NULL":
+        return None
+    if kind == "M":
+        return {k: deserialize(v) for k, v in raw.items()}
+    if kind == "L":
+        return [deserialize(v) for v in raw]
+    if kind == "SS" or kind == "BS":
+        return set(raw)
+    if kind == "NS":
+        return {_plain_number(n) for n in raw}
+    raise TypeError(f"unknown DynamoDB attribute type {kind}")
+
+
+def _number(value: int | float | Decimal) -> str:
+    if isinstance(value, int):
+        return str(value)
+    finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+    if not finite:  # DynamoDB has no NaN or Infinity
+        raise TypeError(f"cannot store {value} in DynamoDB")
+    return str(value) if isinstance(value, Decimal) else repr(value)
+
+
+def _plain_number(text: str) -> int | float:
+    """Whole numbers as int (JSON-friendly, exact), others as float."""
+    number = Decimal(text)
+    return int(number) if number == number.to_integral_value() else float(number)
 
 
 class TransactionCancelled(Exception):

@@ -7,12 +7,14 @@ limits and the message log apply to it too.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import BadRequest
-from chalicelib.producer import Producer
-from chalicelib.template_cache import TemplateCache
 from chalicelib.template_model import validate_name
+
+if TYPE_CHECKING:  # app imports this module; the producer loads on the first send (cold start)
+    from chalicelib.producer import Producer
+    from chalicelib.template_cache import TemplateCache
 
 _FIELDS = {"to", "variables", "locale"}
 

@@ -5,13 +5,15 @@ Addresses in paths are parsed to their normal form, so an entry added as
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from chalicelib import paging
 from chalicelib.addresses import Address, parse_address
 from chalicelib.errors import BadRequest, NotFound
-from chalicelib.suppression import SuppressionList
+
+if TYPE_CHECKING:  # app imports this module; the list adapter loads with its service
+    from chalicelib.suppression import SuppressionList
 
 _DEFAULT_LIMIT = 100
 _MAX_LIMIT = 1000

@@ -74,6 +74,10 @@ class Services:
 
     @cached_property
     def producer(self) -> Any:
+        with aws.collector_paused():  # the first POST's imports and clients (cold start)
+            return self._producer()
+
+    def _producer(self) -> Any:
         from chalicelib.idempotency import IdempotencyStore
         from chalicelib.producer import Producer
         from chalicelib.rate_limits import RateLimiter
@@ -86,6 +90,10 @@ class Services:
 
     @cached_property
     def consumer(self) -> Any:
+        with aws.collector_paused():  # the first batch's imports and clients (cold start)
+            return self._consumer()
+
+    def _consumer(self) -> Any:
         from chalicelib.consumer import Consumer
         from chalicelib.mail_transport import SesTransport
         from chalicelib.send_rate import SendRateLimiter
