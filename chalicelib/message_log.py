@@ -92,12 +92,12 @@ class MessageLog:
         args = self._update(message_id, target, states.sources(target, only), owner, claimable,
                             detail, {**(fields or {}), "write_id": write_id})
         try:
-            self.db.update_item(**args)
+            self.db.update_item(**args, ReturnValuesOnConditionCheckFailure="ALL_OLD")
         except Exception as exc:
             if dynamo.error_code(exc) != "ConditionalCheckFailedException":
                 raise
-            entry = self.get(message_id)
-            return entry is not None and entry.get("write_id") == write_id
+            item = (getattr(exc, "response", None) or {}).get("Item") or {}
+            return item.get("write_id") == {"S": write_id}  # the item as the refusal found it
         return True
 
     def note(self, message_id: str, status: str, detail: str) -> bool:

@@ -51,11 +51,12 @@ class Timings:
 
     # As deployed, a crashed consumer's mail comes back (visibility) only after its
     # lease (function timeout + 2 s) and the grace for SES's Send event have run out;
-    # the grace outlasts the emulated feedback path's delay under load (~15 s here).
-    visibility_s: int = 28
+    # the grace should outlast the emulated feedback path's delay under the soak's load
+    # (the emulator serves every DynamoDB call of API, consumers and feedback in turn).
+    visibility_s: int = 40
     retry_base_s: int = 1
     retry_max_s: int = 2
-    evidence_grace_s: int = 20
+    evidence_grace_s: int = 30
     max_receive_count: int = 3
     function_timeout_s: float = 5.0
     reconcile_every_s: float = 1.0
@@ -67,6 +68,7 @@ class Traffic:
     """How the world around Herald behaves (probabilities are per event)."""
 
     consumers: int = 2
+    feedback_consumers: int = 2  # the feedback queue's pollers (Lambda scales them too)
     api_containers: int = 4  # API requests served at once
     duplicate_delivery: float = 0.0  # a received message is also re-sent to the queue
     send_event_drop: float = 0.0  # SES's Send event never reaches Herald
@@ -215,8 +217,9 @@ class Harness:
             self._containers.put(_api_container(index))
         loops: list[tuple[str, Callable[[], None]]] = [
             (f"consumer-{index}", self._consume_loop) for index in range(self.traffic.consumers)]
-        loops += [("ses", self._ses_loop), ("feedback", self._feedback_loop),
-                  ("reconciler", self._reconcile_loop)]
+        loops += [(f"feedback-{index}", self._feedback_loop)
+                  for index in range(self.traffic.feedback_consumers)]
+        loops += [("ses", self._ses_loop), ("reconciler", self._reconcile_loop)]
         for name, loop in loops:
             thread = threading.Thread(target=self._forever, args=(loop,), name=f"faults-{name}",
                                       daemon=True)

@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterator
 
 import urllib3
 from botocore.awsrequest import AWSResponse
-from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 
 FAULTS = ("throttle", "error", "connect", "lost_response", "slow", "crash")
 
@@ -212,6 +212,7 @@ class FaultInjector:
         # after that its consumer's `sent` record took effect (seconds)
         self.accepted_at: dict[str, float] = {}
         self.record_gaps: list[float] = []
+        self.event_gaps: list[float] = []  # SES accepted -> its Send event recorded it
         # sends SES performed whose answer Herald never got (lost or timed out)
         self.unanswered_sends: set[str] = set()
 
@@ -219,6 +220,7 @@ class FaultInjector:
         events.register("before-call", self._before_call)
         events.register("before-send", self._before_send)
         events.register("after-call", self._after_call)
+        events.register("after-call-error.sesv2.SendEmail", self._send_unanswered)
         return self
 
     def add(self, *rules: Rule) -> None:
@@ -275,16 +277,26 @@ class FaultInjector:
             if herald_id:
                 self.accepted_at[herald_id] = time.monotonic()
         elif service == "dynamodb" and model.name == "UpdateItem" and process is not None \
-                and process.kind == "consumer" and \
+                and process.kind in ("consumer", "feedback") and \
                 sets_status("sent")(Call(service, model.name, body, process)):
             accepted = self.accepted_at.get(body.get("Key", {}).get("message_id", {}).get("S"))
             if accepted is not None:
-                self.record_gaps.append(time.monotonic() - accepted)
+                gaps = self.record_gaps if process.kind == "consumer" else self.event_gaps
+                gaps.append(time.monotonic() - accepted)
         call = Call(service, model.name, body, process)
         if process is not None and self._pick(call, crash=True) is not None:
             process.dead = True
             process.crashed_at = call.name
             raise Crash(f"{process.kind} died after {call.name}")
+
+    def _send_unanswered(self, exception: Exception, **_: Any) -> None:
+        """A SendEmail whose answer never came (a real read timeout or a dropped
+        connection under load, not only an injected one): SES may have taken it."""
+        if isinstance(exception, (ReadTimeoutError, ConnectionClosedError)):
+            herald_id = herald_id_of_send(getattr(self._local, "body", None))
+            if herald_id:
+                with self._lock:
+                    self.unanswered_sends.add(herald_id)
 
     # helpers
 

@@ -101,6 +101,8 @@ def account(harness: Harness) -> Report:
         "requests finally refused (status: count)": dict(ledger.refused) or "-",
         "crashes": sum(ledger.crashes.values()),
         "send->record window, ms (p50 / p99 / max)": _window(harness.injector.record_gaps),
+        "SES accepted -> Send event recorded, ms (p50 / p99 / max)":
+            _window(harness.injector.event_gaps),
         "sends caught in a crash's send->record window": len(ledger.crash_window),
         "sends whose SES answer was lost": len(harness.injector.unanswered_sends),
         "Send events dropped": len(ledger.dropped_events),
