@@ -98,7 +98,7 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
     "handle_ses_feedback": (
         _poll(FEEDBACK_QUEUE),
         Grant("FindMessage", ("dynamodb:Query",), (MESSAGE_LOG_INDEXES,)),
-        Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (MESSAGE_LOG,)),
+        Grant("MessageLog", ("dynamodb:UpdateItem",), (MESSAGE_LOG,)),
         Grant("Suppressions", ("dynamodb:PutItem",), (SUPPRESSIONS,)),
     ),
     "reconcile": (

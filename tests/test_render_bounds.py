@@ -116,7 +116,7 @@ def test_bomb_is_a_render_error_naming_the_bound_within_memory(name):
     source, bound = BOMBS[name]
     # tracemalloc slows the render several times over: the time bound (tested below)
     # must not pre-empt the size bound this test is about
-    template = _compiled(source, None if name in TIME_BOMBS else RenderLimits(timeout_s=30))
+    template = _compiled(source, None if bound == TIME else RenderLimits(timeout_s=30))
     tracemalloc.start()
     try:
         error, _ = _render_on_thread(template)
