@@ -25,8 +25,9 @@ from chalicelib.errors import BadRequest
 from chalicelib.message_log import MessageLog
 from chalicelib.states import BOUNCED, COMPLAINED, DELIVERED, EXPIRED, FAILED, QUEUED, SENDING, SENT
 from chalicelib.suppression import SuppressionList
+from chalicelib.tables import index_name
 
-SES_ID_INDEX = "by_ses_message_id"
+SES_ID_INDEX = index_name("ses_message_id")
 
 # event type -> the key of its detail object
 DETAIL_KEYS = {"Send": "send", "Bounce": "bounce", "Complaint": "complaint", "Delivery": "delivery",

@@ -1,4 +1,4 @@
-"""The send queue (and its DLQ) behind a small adapter."""
+"""The send queue behind a small adapter (the DLQ is queue_admin's)."""
 from __future__ import annotations
 
 from typing import Any, Iterable
@@ -7,10 +7,9 @@ _SQS_BATCH = 10
 
 
 class SendQueue:
-    def __init__(self, sqs: Any, queue_url: str, dlq_url: str) -> None:
+    def __init__(self, sqs: Any, queue_url: str) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
-        self.dlq_url = dlq_url
 
     def send(self, body: str) -> str:
         """Enqueue one encoded message (chalicelib/envelope.py)."""

@@ -30,9 +30,9 @@ def secret_values(variables: Mapping[str, Any], secret_names: Iterable[str]) -> 
     return tuple(sorted((v for v in values if len(v) >= _MIN_SCRUB_LENGTH), key=len, reverse=True))
 
 
-def scrub(text: str, secrets: Iterable[str] | None = None) -> str:
-    """Replace every occurrence of a secret value in `text` (defaults to the active ones)."""
-    for value in (_active_secrets.get() if secrets is None else secrets):
+def scrub(text: str) -> str:
+    """Replace every occurrence of an active secret value in `text`."""
+    for value in _active_secrets.get():
         if value in text:
             text = text.replace(value, REDACTED)
     return text

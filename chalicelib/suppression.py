@@ -25,10 +25,6 @@ class SuppressionList:
         return {"ConditionCheck": {"TableName": self.table, "Key": self._key(address),
                                    "ConditionExpression": "attribute_not_exists(email)"}}
 
-    def get(self, address: Address) -> dict[str, Any] | None:
-        response = self.db.get_item(TableName=self.table, Key=self._key(address))
-        return dynamo.from_item(response["Item"]) if "Item" in response else None
-
     def add(self, address: Address, reason: str, detail: str = "") -> dict[str, Any]:
         entry = {"email": address.key, "reason": reason, "detail": detail,
                  "added_at": iso_now(self.clock())}

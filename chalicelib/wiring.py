@@ -63,8 +63,7 @@ class Services:
     def queue(self) -> Any:
         from chalicelib.queues import SendQueue
 
-        return SendQueue(self._client("sqs"), self.settings.send_queue_url,
-                         self.settings.dlq_url)
+        return SendQueue(self._client("sqs"), self.settings.send_queue_url)
 
     @cached_property
     def outbox(self) -> Any:

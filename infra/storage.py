@@ -1,13 +1,13 @@
 """Template bucket, the send and SES-feedback queues with their dead-letter
-queues, and the DynamoDB tables (keys as the local stack creates them in
-local_stack/resources.py)."""
+queues, and the DynamoDB tables (keys, indexes and TTL from chalicelib/tables.py,
+as the local stack creates them)."""
 from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.tables import TABLES, TTL_ATTRIBUTE, index_name
 from infra import iam, names
 from infra.stage import StageConfig
-from local_stack.resources import TABLES
 
 # table setting -> (logical id, name suffix); data worth keeping survives a stack delete
 TABLE_RESOURCES = {
@@ -18,7 +18,6 @@ TABLE_RESOURCES = {
     "outbox_table": ("OutboxTable", "outbox"),
 }
 _KEPT_TABLES = {"message_log_table", "suppression_table"}
-TTL_ATTRIBUTE = "expires_ttl"
 BLOCK_PUBLIC = {"BlockPublicAcls": True, "BlockPublicPolicy": True,
                 "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
 SSE_S3 = {"ServerSideEncryptionConfiguration": [
@@ -143,7 +142,7 @@ def _table(stage: StageConfig, setting: str) -> dict[str, Any]:
         "Tags": tags(stage)}
     if indexes:
         properties["GlobalSecondaryIndexes"] = [{
-            "IndexName": f"by_{name}", "Projection": {"ProjectionType": "KEYS_ONLY"},
+            "IndexName": index_name(name), "Projection": {"ProjectionType": "KEYS_ONLY"},
             "KeySchema": [{"AttributeName": name, "KeyType": "HASH"}]} for name in indexes]
     policy = "Retain" if setting in _KEPT_TABLES else "Delete"
     if setting in _KEPT_TABLES:

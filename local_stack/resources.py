@@ -9,18 +9,9 @@ import json
 from typing import Any
 
 from chalicelib.settings import Settings, feedback_queue_name, feedback_topic_name
+from chalicelib.tables import TABLES, TTL_ATTRIBUTE, index_name
 
 SES_DOMAIN = "example.com"
-
-# table setting name -> (partition key, extra GSIs)
-TABLES: dict[str, tuple[str, list[str]]] = {
-    "message_log_table": ("message_id", ["ses_message_id"]),
-    "idempotency_table": ("idempotency_key", []),
-    "rate_limit_table": ("counter_key", []),
-    "suppression_table": ("email", []),
-    "outbox_table": ("message_id", []),
-}
-
 
 def queue_name(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1]
@@ -57,11 +48,11 @@ def create_resources(settings: Settings, session: Any, max_receive_count: int = 
             "AttributeDefinitions": attributes}
         if indexes:
             args["GlobalSecondaryIndexes"] = [{
-                "IndexName": f"by_{name}", "Projection": {"ProjectionType": "KEYS_ONLY"},
+                "IndexName": index_name(name), "Projection": {"ProjectionType": "KEYS_ONLY"},
                 "KeySchema": [{"AttributeName": name, "KeyType": "HASH"}]} for name in indexes]
         dynamodb.create_table(**args)
         dynamodb.update_time_to_live(TableName=table, TimeToLiveSpecification={
-            "Enabled": True, "AttributeName": "expires_ttl"})
+            "Enabled": True, "AttributeName": TTL_ATTRIBUTE})
 
     feedback = _feedback_path(session, settings.region, max_receive_count=5,
                               visibility_timeout_s=visibility_timeout_s)

@@ -1,0 +1,23 @@
+"""Herald's DynamoDB tables (keys, indexes, TTL attribute), defined once.
+
+`infra/` builds the deployed tables from this, `local_stack/` creates the
+emulated ones, and the code names its indexes through it, so the three
+cannot drift apart.
+"""
+from __future__ import annotations
+
+TTL_ATTRIBUTE = "expires_ttl"
+
+# table setting name -> (partition key, attributes with a KEYS_ONLY index each)
+TABLES: dict[str, tuple[str, list[str]]] = {
+    "message_log_table": ("message_id", ["ses_message_id"]),
+    "idempotency_table": ("idempotency_key", []),
+    "rate_limit_table": ("counter_key", []),
+    "suppression_table": ("email", []),
+    "outbox_table": ("message_id", []),
+}
+
+
+def index_name(attribute: str) -> str:
+    """The name of the index on `attribute`."""
+    return f"by_{attribute}"
