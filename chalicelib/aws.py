@@ -17,6 +17,8 @@ import gc
 import threading
 from typing import Any, Iterator
 
+from chalicelib.dynamo import error_code
+
 CONNECT_TIMEOUT_S = 1
 READ_TIMEOUT_S = 3
 # SendEmail has no idempotency key: a resend after a read timeout sends the mail
@@ -103,11 +105,10 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, BotoCoreError):
         return True
     if isinstance(exc, ClientError):
-        return exc.response.get("Error", {}).get("Code") not in _PERMANENT_CODES
+        return error_code(exc) not in _PERMANENT_CODES
     return False
 
 
 def describe(exc: BaseException) -> str:
     """An AWS error in a few words (its code or class), for events and logs."""
-    response = getattr(exc, "response", None) or {}
-    return str(response.get("Error", {}).get("Code") or type(exc).__name__)
+    return error_code(exc) or type(exc).__name__

@@ -110,6 +110,8 @@ def _transact_once_per_token(self: DynamoHandler) -> Any:
             return ActionResult({"ConsumedCapacity": [], "ItemCollectionMetrics": {}})
     result = _original_handler(self)
     with _tokens_lock:
+        for stale in [t for t, (at, _) in _tokens.items() if now - at >= _TOKEN_LIFETIME_S]:
+            del _tokens[stale]  # forgotten after 10 minutes, as DynamoDB does
         _tokens[token] = (now, digest)
     return result
 

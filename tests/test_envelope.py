@@ -1,0 +1,39 @@
+"""The queue message format: what the consumer refuses to guess at."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chalicelib import envelope
+
+
+def _send(**changes):
+    body = envelope.send_body("m-1", "a@example.com", "otp", "v1", {}, "en",
+                              {"code": "123456"}, ["code"], None, 1)
+    return json.dumps({**body, **changes})
+
+
+def test_a_send_message_reads_back_with_its_secret_names():
+    message = envelope.decode(_send())
+    assert (message.kind, message.message_id) == (envelope.SEND, "m-1")
+    assert message.variables == {"code": "123456"} and message.secret_names == ["code"]
+
+
+def test_a_sent_note_carries_no_variables():
+    note = envelope.decode(envelope.sent_note("m-1", "owner-1", "ses-1", 5))
+    assert note.kind == envelope.SENT_NOTE and note.body["ses_message_id"] == "ses-1"
+    assert note.variables == {} and "variables" not in note.body
+
+
+@pytest.mark.parametrize(("raw", "says"), [
+    (_send(v=2), "version 2 is not supported"),
+    (_send(kind="bounce"), "unknown message kind 'bounce'"),
+    (json.dumps({"v": 1, "kind": "send", "message_id": "m"}), "send message without to"),
+    (json.dumps({"v": 1, "kind": "sent", "message_id": "m"}), "sent note without"),
+    ("[" * 100_000, "not JSON"),
+    ("[1]", "not a JSON object"),
+])
+def test_unknown_versions_kinds_and_shapes_are_refused_by_name(raw, says):
+    with pytest.raises(envelope.BadEnvelope, match=says):
+        envelope.decode(raw)
