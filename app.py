@@ -5,9 +5,8 @@ the one middleware below.
 """
 from chalice import Chalice, Rate
 
-from chalicelib import auth, logs, paging, staff_send, suppression_api
-from chalicelib.errors import HeraldError, UnsupportedMediaType
-from chalicelib.http import (
+from chalicelib.api import auth, paging
+from chalicelib.api.http import (
     author_of,
     error_response,
     internal_error_response,
@@ -17,13 +16,17 @@ from chalicelib.http import (
     query,
     require_json_content,
 )
-from chalicelib.message_log import look_up
-from chalicelib.settings import (
+from chalicelib.errors import HeraldError, UnsupportedMediaType
+from chalicelib.operations import suppression_admin
+from chalicelib.platform import logs
+from chalicelib.platform.settings import (
     alarm_topic_name,
     consumer_max_concurrency,
     feedback_queue_name,
     send_queue_name,
 )
+from chalicelib.records.message_log import look_up
+from chalicelib.sending import staff_send
 from chalicelib.wiring import services
 
 app = Chalice(app_name="herald")
@@ -144,7 +147,7 @@ def get_message(message_id):
 def list_suppressions():
     auth.require(app.current_request, *auth.STAFF)
     request = app.current_request
-    return suppression_api.list_page(services().suppressions, query(request, "limit"),
+    return suppression_admin.list_page(services().suppressions, query(request, "limit"),
                                      query(request, "cursor"))
 
 
@@ -152,14 +155,14 @@ def list_suppressions():
 def suppress(email):
     auth.require(app.current_request, auth.OPERATORS)
     request = app.current_request
-    return suppression_api.add(services().suppressions, email,
+    return suppression_admin.add(services().suppressions, email,
                                json_body(request, optional=True), author_of(request))
 
 
 @app.route("/suppressions/{email}", methods=["DELETE"], **STAFF_ROUTE)
 def unsuppress(email):
     auth.require(app.current_request, auth.OPERATORS)
-    suppression_api.remove(services().suppressions, email)
+    suppression_admin.remove(services().suppressions, email)
     return no_content()
 
 
@@ -208,6 +211,6 @@ def reconcile(event):
 
 @app.on_sns_message(topic=alarm_topic_name())
 def forward_alarm(event):
-    from chalicelib import alerts  # off the API's import path (cold start)
+    from chalicelib.operations import alerts  # off the API's import path (cold start)
 
     return alerts.forwarder().handle(event.to_dict()["Records"])

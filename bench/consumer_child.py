@@ -22,8 +22,8 @@ def _status_kb(field: str) -> int:
 def main() -> None:
     expected = int(sys.argv[1])
     from bench.driver import Queue, consume_batch
-    from chalicelib import aws
-    from chalicelib.settings import get_settings
+    from chalicelib.platform import aws
+    from chalicelib.platform.settings import get_settings
 
     queue = Queue(os.environ, sqs=aws.client("sqs", get_settings().region))
     sent, first_batch_kb = 0, 0

@@ -65,7 +65,7 @@ class Emulator:
         import requests
 
         from chalicelib import wiring
-        from chalicelib.settings import Settings
+        from chalicelib.platform.settings import Settings
         from local_stack.environment import stage_env
         from local_stack.resources import create_resources
 

@@ -16,7 +16,7 @@ from typing import Any
 
 def herald_events() -> Any:
     """The event system of the session every Herald client is created from."""
-    from chalicelib import aws
+    from chalicelib.platform import aws
 
     return aws.session().events
 

@@ -34,7 +34,7 @@ def _variables(index: int) -> dict[str, str]:
 
 def run(emulator: Emulator, sizes: Sizes) -> list[Figure]:
     emulator.fresh()
-    from chalicelib.template_cache import TemplateCache
+    from chalicelib.templating.cache import TemplateCache
     from chalicelib.wiring import services
 
     cache = services().cache
@@ -69,5 +69,5 @@ def _without_css_inlining(measure: Callable[[], list[float]]) -> list[float]:
     """`measure` with CSS inlining left out of renders, to show where the time goes."""
     from unittest import mock
 
-    with mock.patch("chalicelib.renderer._inline_css", lambda html: html):
+    with mock.patch("chalicelib.templating.renderer._inline_css", lambda html: html):
         return measure()

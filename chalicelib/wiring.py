@@ -9,8 +9,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from chalicelib import aws
-from chalicelib.settings import Settings, get_settings
+from chalicelib.platform import aws
+from chalicelib.platform.settings import Settings, get_settings
 
 
 class Services:
@@ -26,15 +26,15 @@ class Services:
 
     @cached_property
     def store(self) -> Any:
-        from chalicelib.template_store import TemplateStore
+        from chalicelib.templating.store import TemplateStore
 
         return TemplateStore(self._client("s3"), self.settings.template_bucket,
                              self.settings.stage)
 
     @cached_property
     def cache(self) -> Any:
-        from chalicelib.renderer import RenderLimits
-        from chalicelib.template_cache import TemplateCache
+        from chalicelib.templating.cache import TemplateCache
+        from chalicelib.templating.renderer import RenderLimits
 
         limits = RenderLimits(timeout_s=self.settings.render_timeout_ms / 1000,
                               max_bytes=self.settings.render_max_bytes)
@@ -42,32 +42,32 @@ class Services:
 
     @cached_property
     def templates(self) -> Any:
-        from chalicelib.template_manager import TemplateManager
+        from chalicelib.templating.manager import TemplateManager
 
         return TemplateManager(self.store, self.cache)
 
     @cached_property
     def message_log(self) -> Any:
-        from chalicelib.message_log import MessageLog
+        from chalicelib.records.message_log import MessageLog
 
         return MessageLog(self.dynamodb, self.settings.message_log_table,
                           self.settings.message_log_ttl_days)
 
     @cached_property
     def suppressions(self) -> Any:
-        from chalicelib.suppression import SuppressionList
+        from chalicelib.records.suppression import SuppressionList
 
         return SuppressionList(self.dynamodb, self.settings.suppression_table)
 
     @cached_property
     def queue(self) -> Any:
-        from chalicelib.queues import SendQueue
+        from chalicelib.messages.queue import SendQueue
 
         return SendQueue(self._client("sqs"), self.settings.send_queue_url)
 
     @cached_property
     def outbox(self) -> Any:
-        from chalicelib.outbox import Outbox
+        from chalicelib.records.outbox import Outbox
 
         return Outbox(self.dynamodb, self.settings.outbox_table, self.settings.outbox_ttl_s)
 
@@ -77,9 +77,9 @@ class Services:
             return self._producer()
 
     def _producer(self) -> Any:
-        from chalicelib.idempotency import IdempotencyStore
-        from chalicelib.producer import Producer
-        from chalicelib.rate_limits import RateLimiter
+        from chalicelib.sending.accept import Producer
+        from chalicelib.sending.idempotency import IdempotencyStore
+        from chalicelib.sending.rate_limits import RateLimiter
 
         return Producer(self.settings, self.cache, self.message_log,
                         IdempotencyStore(self.dynamodb, self.settings.idempotency_table,
@@ -93,9 +93,9 @@ class Services:
             return self._consumer()
 
     def _consumer(self) -> Any:
-        from chalicelib.consumer import Consumer
-        from chalicelib.mail_transport import SesTransport
-        from chalicelib.send_rate import SendRateLimiter
+        from chalicelib.delivery.channels.email import SesTransport
+        from chalicelib.delivery.consumer import Consumer
+        from chalicelib.delivery.throttle import SendRateLimiter
 
         transport = SesTransport(self._client("sesv2"), self.settings.ses_configuration_set)
         # each of the mapping's concurrent consumers keeps to its share of the SES quota
@@ -106,14 +106,14 @@ class Services:
 
     @cached_property
     def reconciler(self) -> Any:
-        from chalicelib.reconciler import Reconciler
+        from chalicelib.delivery.reconciler import Reconciler
 
         return Reconciler(self.outbox, self.message_log, self.queue,
                           self.settings.reconcile_after_s)
 
     @cached_property
     def feedback(self) -> Any:
-        from chalicelib.feedback import FeedbackHandler, SesMessageIndex
+        from chalicelib.feedback.ses import FeedbackHandler, SesMessageIndex
 
         return FeedbackHandler(self.message_log,
                                SesMessageIndex(self.dynamodb, self.settings.message_log_table),
@@ -121,7 +121,7 @@ class Services:
 
     @cached_property
     def queue_admin(self) -> Any:
-        from chalicelib.queue_admin import QueueAdmin
+        from chalicelib.operations.dlq import QueueAdmin
 
         return QueueAdmin(self._client("sqs"), self._client("cloudwatch"), self.message_log,
                           self.settings.send_queue_url, self.settings.dlq_url,

@@ -1,5 +1,5 @@
 """CloudWatch alarms. They publish their state changes to the raw alarm topic;
-the `forward_alarm` function (chalicelib/alerts.py) passes each change on to
+the `forward_alarm` function (chalicelib/operations/alerts.py) passes each change on to
 the admin topic at most once per alarm per 15 minutes (seed 000). The
 forwarder's own failures alarm straight to the admin topic, so a broken
 forwarder still reaches a person."""
@@ -72,7 +72,7 @@ def resources(stage: StageConfig) -> dict[str, Any]:
             "The oldest queued mail has waited too long: the consumer is stuck or slow",
             "AWS/SQS", "ApproximateAgeOfOldestMessage", queue, "Maximum",
             infra["queue_age_alarm_s"]),
-        # chalicelib/metrics.py writes EMF with the one dimension Stage
+        # chalicelib/platform/metrics.py writes EMF with the one dimension Stage
         "FailedMailAlarm": _alarm(
             "Mail failed for good (rejected, render error, or SES refused it: e.g. a "
             "recipient not verified while SES is in the sandbox)", "Herald", "Failed",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.auth import EDITORS, OPERATORS
+from chalicelib.api.auth import EDITORS, OPERATORS
 from infra.outputs import ADMIN_UI_ORIGIN
 from infra.stage import StageConfig
 

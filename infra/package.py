@@ -16,7 +16,7 @@ from typing import Any
 from chalice import Chalice
 from chalice.app import ScheduledEventConfig, SNSEventConfig, SQSEventConfig
 
-from chalicelib.auth import STAFF_AUTHORIZER_NAME, STAFF_HEADERS
+from chalicelib.api.auth import STAFF_AUTHORIZER_NAME, STAFF_HEADERS
 from infra import iam, names
 from infra.logging import API_ACCESS_LOG_FORMAT
 from infra.outputs import ADMIN_UI_ORIGIN, STAGE_ENV

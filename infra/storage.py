@@ -1,11 +1,11 @@
 """Template bucket, the send and SES-feedback queues with their dead-letter
-queues, and the DynamoDB tables (keys, indexes and TTL from chalicelib/tables.py,
+queues, and the DynamoDB tables (keys, indexes and TTL from chalicelib/records/tables.py,
 as the local stack creates them)."""
 from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.tables import TABLES, TTL_ATTRIBUTE, index_name
+from chalicelib.records.tables import TABLES, TTL_ATTRIBUTE, index_name
 from infra import iam, names
 from infra.stage import StageConfig
 

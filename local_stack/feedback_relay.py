@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any
 
-from chalicelib import logs
+from chalicelib.platform import logs
 from local_stack.ses_feedback import ses_events
 
 

@@ -13,7 +13,7 @@ import time
 import uuid
 from typing import Any, Callable
 
-from chalicelib import logs
+from chalicelib.platform import logs
 from local_stack.sqs_events import lambda_event
 
 Handler = Callable[[dict[str, Any], Any], Any]

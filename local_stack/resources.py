@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.settings import Settings, feedback_queue_name, feedback_topic_name
-from chalicelib.tables import TABLES, TTL_ATTRIBUTE, index_name
+from chalicelib.platform.settings import Settings, feedback_queue_name, feedback_topic_name
+from chalicelib.records.tables import TABLES, TTL_ATTRIBUTE, index_name
 
 SES_DOMAIN = "example.com"
 

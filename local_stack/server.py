@@ -67,7 +67,7 @@ class LocalStack:
         urls = self._create_resources()
         environment.apply(endpoint, urls["queue_url"], urls["dlq_url"])
         from chalicelib import wiring
-        from chalicelib.settings import get_settings
+        from chalicelib.platform.settings import get_settings
 
         wiring.reset()
         settings = get_settings()
@@ -83,7 +83,7 @@ class LocalStack:
     def _create_resources(self) -> dict[str, str]:
         import boto3
 
-        from chalicelib.settings import Settings
+        from chalicelib.platform.settings import Settings
         from local_stack.resources import create_resources
 
         visibility = int(os.environ.get("HERALD_LOCAL_VISIBILITY_S",

@@ -19,7 +19,7 @@ import uuid
 from email.utils import parseaddr
 from typing import Any
 
-from chalicelib.settings import feedback_queue_name, feedback_topic_name
+from chalicelib.platform.settings import feedback_queue_name, feedback_topic_name
 from local_stack.sqs_events import lambda_event
 
 SIMULATOR_DOMAIN = "simulator.amazonses.com"

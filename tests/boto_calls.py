@@ -46,8 +46,13 @@ def _string_args(call: ast.Call) -> list[str]:
     return [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
 
 
+def source_files(source: Path) -> list[Path]:
+    """Every module under `source`, packages nested at any depth included."""
+    return sorted(source.rglob("*.py"))
+
+
 def _trees(source: Path) -> list[ast.AST]:
-    return [ast.parse(path.read_text()) for path in sorted(source.glob("*.py"))]
+    return [ast.parse(path.read_text()) for path in source_files(source)]
 
 
 def services_used(source: Path) -> set[str]:

@@ -13,7 +13,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from chalicelib import wiring
-from chalicelib.settings import Settings
+from chalicelib.platform.settings import Settings
 from local_stack.emulator import honour_transaction_tokens, serialize_dynamodb_in_process
 from local_stack.resources import create_resources
 

@@ -7,7 +7,7 @@ import json
 import boto3
 import pytest
 
-from chalicelib import alerts
+from chalicelib.operations import alerts
 
 ALARM = "herald-dev-DeadLetterAlarm"
 

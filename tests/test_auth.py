@@ -10,9 +10,10 @@ import pytest
 from chalice import CognitoUserPoolAuthorizer, IAMAuthorizer
 from helpers import OTP, body, put_template
 
-from chalicelib import auth, wiring
+from chalicelib import wiring
+from chalicelib.api import auth
 from chalicelib.errors import Forbidden
-from chalicelib.settings import Settings
+from chalicelib.platform.settings import Settings
 
 
 def _app():

@@ -222,7 +222,7 @@ def test_alarms_with_their_thresholds_notify_through_the_forwarder(built, stage)
         assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": topic}], name
     assert alarms_found["ForwarderErrorsAlarm"]["Dimensions"] == [
         {"Name": "FunctionName", "Value": f"herald-{stage}-forward_alarm"}]
-    # matches the EMF chalicelib/metrics.py writes: namespace Herald, dimension Stage
+    # matches the EMF chalicelib/platform/metrics.py writes: namespace Herald, dimension Stage
     assert alarms_found["FailedMailAlarm"]["Dimensions"] == [{"Name": "Stage", "Value": stage}]
     assert alarms_found["FeedbackDeadLetterAlarm"]["Dimensions"] == [{
         "Name": "QueueName", "Value": {"Fn::GetAtt": ["FeedbackDeadLetterQueue", "QueueName"]}}]

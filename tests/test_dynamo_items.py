@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib import dynamo
+from chalicelib.platform import dynamo
 
 
 def test_an_item_reads_back_as_written():

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from chalicelib import envelope
+from chalicelib.messages import envelope
 
 
 def _send(**changes):

@@ -11,7 +11,7 @@ from conftest import sent_mail as ses_accepted
 from helpers import OTP, body, consume, put_template, receive_event, send
 
 from chalicelib import wiring
-from chalicelib.feedback import DETAIL_KEYS, FeedbackFailed
+from chalicelib.feedback.ses import DETAIL_KEYS, FeedbackFailed
 from local_stack.ses_feedback import feedback_events, feedback_queue_event
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ses-events"

@@ -11,11 +11,11 @@ import pytest
 from helpers import OTP, body, post, put_template, send
 from test_auth import staff_client  # noqa: F401 - fixture
 
-from chalicelib import auth
-from chalicelib.dlq_view import dlq_view
-from chalicelib.envelope import encode
+from chalicelib.api import auth
 from chalicelib.errors import PayloadTooLarge
-from chalicelib.send_request import SQS_MESSAGE_LIMIT, check_stored_sizes, queued_bytes
+from chalicelib.messages.envelope import encode
+from chalicelib.operations.dlq_view import dlq_view
+from chalicelib.sending.request import SQS_MESSAGE_LIMIT, check_stored_sizes, queued_bytes
 
 DEEP = 200 * 1024  # the 200 KB of brackets
 JSON_ROUTES = [("PUT", "/templates/x"), ("POST", "/preview"), ("POST", "/templates/otp/preview"),

@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from chalicelib import mime
+from chalicelib.delivery.channels import mime
+from chalicelib.delivery.channels.mime import UnsafeMessage, build_mime, one_line
 from chalicelib.errors import HeraldError
-from chalicelib.mime import UnsafeMessage, build_mime, one_line
-from chalicelib.renderer import RenderedMail
+from chalicelib.templating.renderer import RenderedMail
 
 WELCOME = {
     "subject": "Welcome, {{ user_name }}",

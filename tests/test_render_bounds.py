@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.errors import RenderError
-from chalicelib.html_text import html_to_text
-from chalicelib.renderer import CompiledTemplate, RenderLimits
-from chalicelib.template_model import parse_template
+from chalicelib.templating.model import parse_template
+from chalicelib.templating.renderer import CompiledTemplate, RenderLimits
+from chalicelib.templating.text import html_to_text
 from tests.helpers import OTP, body, post, put_template, send
 
 SIZE = "512000 bytes"

@@ -6,9 +6,9 @@ import time
 import pytest
 
 from chalicelib.errors import RenderError, TemplateInvalid
-from chalicelib.html_text import html_to_text
-from chalicelib.renderer import CompiledTemplate, RenderLimits, check_template
-from chalicelib.template_model import parse_template
+from chalicelib.templating.model import parse_template
+from chalicelib.templating.renderer import CompiledTemplate, RenderLimits, check_template
+from chalicelib.templating.text import html_to_text
 
 
 def compiled(html="<p>{{ name }}</p>", subject="Hi {{ name }}", text=None, **extra):

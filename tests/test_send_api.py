@@ -10,7 +10,8 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 from conftest import sent_mail
 from helpers import OTP, body, consume, post, put_template, receive_event, send
 
-from chalicelib import dynamo, wiring
+from chalicelib import wiring
+from chalicelib.platform import dynamo
 from local_stack.poller import scheduled_event
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from helpers import body
 
-from chalicelib.template_model import parse_template
+from chalicelib.templating.model import parse_template
 from tools import templates as tool
 from tools.template_files import read_all
 

@@ -156,8 +156,9 @@ class Harness:
     def __enter__(self) -> Harness:
         import boto3
 
-        from chalicelib import aws, wiring
-        from chalicelib.settings import Settings
+        from chalicelib import wiring
+        from chalicelib.platform import aws
+        from chalicelib.platform.settings import Settings
         from local_stack.environment import stage_env
         from local_stack.resources import create_resources
 
@@ -418,7 +419,7 @@ class Harness:
         return entry.get("status") if entry else None
 
     def entry(self, message_id: str) -> dict[str, Any] | None:
-        from chalicelib import dynamo
+        from chalicelib.platform import dynamo
 
         item = self.dynamodb.get_item(TableName=self.settings.message_log_table,
                                       Key={"message_id": {"S": message_id}},

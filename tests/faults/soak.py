@@ -23,7 +23,7 @@ from .report import Report, account
 def soak(emulator: Emulator, mails: int, seed: int = 1, scale: float = 1.0,
          callers: int = 4, consumers: int = 3, progress: Any = None) -> Report:
     """Run `mails` requests with mixed faults, settle, and account for them."""
-    from chalicelib.settings import Settings
+    from chalicelib.platform.settings import Settings
 
     table = Settings().message_log_table
     with Harness(emulator, rules=mixed_rules(table, scale), seed=seed, timings=Timings(),

@@ -1,0 +1,370 @@
+"""The SQS consumer: claim, render, send, record; one mail's trouble never
+resends another, and no mail is sent twice by Herald's own doing.
+
+Per record (records of a batch run side by side in threads):
+- claim the mail in its log entry under a fresh owner, with a lease that
+  outlives this invocation (so a lease only runs out when its holder is
+  dead) plus a grace for SES's Send event before anyone may send it again;
+- render and build the MIME message: a failure there is about the mail and
+  recorded `failed` at once; transient AWS trouble gives the mail back;
+- send through SES once (no SDK retries): an answer SES never gave (read
+  timeout) leaves the mail `sending`, in doubt, until the grace has passed
+  or SES's Send event recorded it;
+- record `sent` right away, conditional on still owning the claim; when
+  DynamoDB cannot take it, a note in the queue records it later.
+When any record fails, the succeeded ones are deleted here before failing,
+so the batch is correct whether or not the mapping honours
+`batchItemFailures`.
+"""
+from __future__ import annotations
+
+import contextvars
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from chalicelib.addresses import parse_address
+from chalicelib.delivery.channels.email import IN_DOUBT, PERMANENT, SendFailed, SesTransport
+from chalicelib.delivery.channels.mime import build_mime
+from chalicelib.delivery.throttle import SendRateLimiter
+from chalicelib.errors import HeraldError
+from chalicelib.messages import envelope
+from chalicelib.messages.envelope import Envelope
+from chalicelib.messages.queue import SendQueue
+from chalicelib.platform import aws, dynamo, logs, metrics, redaction
+from chalicelib.platform.dynamo import TransactionCancelled
+from chalicelib.platform.settings import Settings
+from chalicelib.records.message_log import MessageLog
+from chalicelib.records.outbox import Outbox
+from chalicelib.records.states import (
+    ACCEPTED_BY_SES,
+    EXPIRED,
+    FAILED,
+    FINAL,
+    QUEUED,
+    SENDING,
+    SENT,
+    SUPPRESSED,
+)
+from chalicelib.records.suppression import SuppressionList
+from chalicelib.templating.cache import TemplateCache
+
+_RECORD_ATTEMPTS = 3  # the `sent` write's own retries (each with botocore's)
+
+
+class BatchFailed(Exception):
+    """Raised after acknowledging the good records, so Lambda retries only the rest."""
+
+
+class Retry(Exception):
+    """Give the record back to SQS; it comes back after `delay_s` (None: backoff)."""
+
+    def __init__(self, reason: str, delay_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.delay_s = delay_s
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One invocation's time: when it ends, and the claims it makes."""
+
+    deadline: float
+    lease_until: float
+    reclaim_at: float
+
+
+class Consumer:
+    def __init__(self, settings: Settings, cache: TemplateCache, log: MessageLog,
+                 suppressions: SuppressionList, transport: SesTransport, queue: SendQueue,
+                 outbox: Outbox, dynamodb: Any, rate: SendRateLimiter,
+                 clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings
+        self.cache = cache
+        self.log = log
+        self.suppressions = suppressions
+        self.transport = transport
+        self.queue = queue
+        self.outbox = outbox
+        self.db = dynamodb
+        self.rate = rate
+        self.clock = clock
+        self.sleep = sleep
+
+    def handle(self, records: list[dict[str, Any]],
+               remaining_ms: float | None = None) -> dict[str, Any]:
+        """Process one SQS batch; returns `batchItemFailures` (or raises BatchFailed)."""
+        now = self.clock()
+        deadline = now + (remaining_ms if remaining_ms is not None else 10_000) / 1000
+        lease_until = deadline + self.settings.lease_margin_s
+        run = _Run(deadline, lease_until, lease_until + self.settings.send_evidence_grace_s)
+        failed: dict[str, Retry] = {}
+        with ThreadPoolExecutor(max_workers=max(1, self.settings.send_threads)) as pool:
+            futures = [(record, pool.submit(contextvars.copy_context().run, self._process,
+                                            record, run)) for record in records]
+            for record, future in futures:
+                try:
+                    future.result()
+                except Retry as retry:
+                    failed[record["messageId"]] = retry
+        for record in records:
+            retry = failed.get(record["messageId"])
+            if retry is not None:
+                self._retry_later(record, retry)
+        return self._finish(records, set(failed))
+
+    def _process(self, record: dict[str, Any], run: _Run) -> None:
+        """Handle one record; raises Retry (logged, its delay set) when it should come back."""
+        try:
+            message = envelope.decode(record["body"])
+        except envelope.BadEnvelope as exc:  # left to reach the DLQ, where it is shown
+            raise self._retry(record, Retry(str(exc))) from None
+        secrets = redaction.secret_values(message.variables, message.secret_names)
+        with redaction.guarding(secrets), logs.bind(message_id=message.message_id):
+            try:
+                if message.kind == envelope.SENT_NOTE:
+                    self._apply_note(message)
+                else:
+                    self._deliver(message, run)
+            except Retry as retry:
+                raise self._retry(record, retry) from None
+            except Exception as exc:  # noqa: BLE001 - unknown trouble: retried, then DLQ
+                reason = redaction.scrub(f"{type(exc).__name__}: {exc}")
+                if message.kind == envelope.SEND:
+                    self._note_failed_attempt(message.message_id, aws.describe(exc))
+                raise self._retry(record, Retry(reason)) from None
+
+    # -- one mail ---------------------------------------------------------------
+
+    def _deliver(self, message: Envelope, run: _Run) -> None:
+        message_id = message.message_id
+        if message.expires_at and self.clock() > message.expires_at:
+            self._expire(message_id)
+            return
+        owner = str(uuid.uuid4())
+        if not self._claim(message, owner, run):
+            return
+        try:
+            compiled = self.cache.pinned(message.body["template"], message.body["version"],
+                                         message.body.get("pins"))
+            mail = compiled.render(message.variables, message.body.get("locale"))
+            sender = compiled.doc.sender or self.settings.default_sender
+            raw = build_mime(mail, message.body["to"], sender, compiled.doc.reply_to,
+                             message_id)
+        except Exception as exc:  # noqa: BLE001 - sorted by kind just below
+            if aws.is_transient(exc):
+                reason = f"template unavailable ({aws.describe(exc)})"
+                self._give_back(message_id, owner, reason)
+                raise Retry(reason) from None
+            self._fail(message_id, owner, _render_failure(exc), "RenderErrors",
+                       template=message.body["template"])
+            return
+        self.rate.acquire()
+        if run.lease_until - self.clock() < aws.SES_CALL_BUDGET_S:
+            # a send must end (at worst by its timeouts) while the claim still holds
+            self._give_back(message_id, owner, "too little time left in this invocation")
+            raise Retry("too little time left in this invocation", delay_s=0)
+        try:
+            ses_id = self.transport.send(raw, sender, message.body["to"], message_id)
+        except SendFailed as exc:
+            self._send_failed(message_id, owner, exc)
+            return
+        self._record_sent(message, owner, ses_id)
+
+    def _claim(self, message: Envelope, owner: str, run: _Run) -> bool:
+        """Take the mail for sending under `owner`; False when it needs nothing more."""
+        message_id = message.message_id
+        try:
+            address = parse_address(message.body["to"])
+        except HeraldError as exc:  # accepted by an older API, refused by this one
+            if self.log.move(message_id, FAILED, claimable=True, detail=exc.message):
+                metrics.count("Failed", message_id=message_id)
+            return False
+        ops = [("suppression", self.suppressions.not_suppressed_op(address)),
+               ("claim", self.log.claim_op(message_id, owner, run.lease_until, run.reclaim_at)),
+               ("outbox", self.outbox.delete_op(message_id))]
+        try:
+            dynamo.transact(self.db, ops, owner)
+            return True
+        except TransactionCancelled as cancelled:
+            if cancelled.refused("suppression"):
+                self._suppress(message_id)
+                return False
+            if not cancelled.refused("claim"):
+                raise Retry(f"claim refused ({cancelled})", delay_s=1) from None
+        except Exception:
+            if self._owner_of(message_id) == owner:
+                return True  # the claim took effect; only its answer was lost
+            raise
+        entry = self._settled_or_waiting(message_id)
+        if entry is None:
+            return False
+        ops[1] = ("claim", self.log.claim_op(message_id, owner, run.lease_until,
+                                             run.reclaim_at, reclaim=True))
+        try:
+            dynamo.transact(self.db, ops, str(uuid.uuid4()))
+            return True
+        except TransactionCancelled as cancelled:
+            if cancelled.refused("suppression"):
+                self._suppress(message_id)
+                return False
+            raise Retry("another consumer took the mail at the same moment", 1) from None
+
+    def _owner_of(self, message_id: str) -> str | None:
+        entry = self.log.get(message_id)
+        return entry.get("owner") if entry else None
+
+    def _settled_or_waiting(self, message_id: str) -> dict[str, Any] | None:
+        """After a refused claim or expiry: None when the mail needs nothing more; the
+        entry when it may be reclaimed now; Retry while another attempt may still hold it."""
+        entry = self.log.get(message_id)
+        if entry is None:
+            raise Retry("no message-log entry for this mail")
+        status = entry["status"]
+        if status in FINAL:
+            logs.info("duplicate delivery skipped", status=status)
+            return None
+        if status == SENDING:
+            wait_s = entry.get("reclaim_at", 0) - int(self.clock())  # as the condition reads
+            if wait_s > 0:
+                raise Retry("another attempt holds the mail, or its send awaits SES's "
+                            "Send event", delay_s=wait_s + 1)
+            return entry
+        raise Retry(f"the mail is {status}; will look again", delay_s=1)
+
+    def _expire(self, message_id: str) -> None:
+        """Record `expired` unless the mail is settled or a live attempt may have sent it."""
+        detail = "not sent before expires_at"
+        if not self.log.move(message_id, EXPIRED, claimable=True, detail=detail):
+            if self._settled_or_waiting(message_id) is None:
+                return
+            if not self.log.move(message_id, EXPIRED, claimable=True, detail=detail):
+                raise Retry("the mail changed while it expired; will look again", delay_s=1)
+        logs.info("message expired")
+        metrics.count("Expired", message_id=message_id)
+
+    def _suppress(self, message_id: str) -> None:
+        if self.log.move(message_id, SUPPRESSED, claimable=True,
+                         detail="recipient is on the suppression list"):
+            metrics.count("Suppressed", message_id=message_id)
+
+    # -- after the send ---------------------------------------------------------
+
+    def _send_failed(self, message_id: str, owner: str, exc: SendFailed) -> None:
+        if exc.kind == PERMANENT:
+            self._fail(message_id, owner, exc.reason)
+            return
+        if exc.kind == IN_DOUBT:
+            # SES may have accepted it: nobody sends it again until SES's Send event
+            # had time to say so (and recorded it `sent` if it did).
+            reclaim_at = self.clock() + self.settings.send_evidence_grace_s
+            self.log.move(message_id, SENDING, owner=owner,
+                          detail=f"{exc.reason}: in doubt, waiting for SES's Send event",
+                          fields={"lease_until": int(self.clock()),
+                                  "reclaim_at": int(reclaim_at) + 1})
+            raise Retry(f"{exc.reason}; in doubt", delay_s=self.settings.send_evidence_grace_s + 1)
+        if exc.throttled:
+            self.rate.slow_down()
+        self._give_back(message_id, owner, exc.reason)
+        raise Retry(exc.reason)
+
+    def _record_sent(self, message: Envelope, owner: str, ses_id: str) -> None:
+        """Record `sent` now (the mail is out: from here on only records may be retried)."""
+        message_id = message.message_id
+        sent_ms = int(self.clock() * 1000)
+        fields = {"ses_message_id": ses_id, "sent_epoch_ms": sent_ms}
+        for attempt in range(_RECORD_ATTEMPTS):
+            try:
+                if not self.log.move(message_id, SENT, only=(SENDING,), owner=owner,
+                                     fields=fields):
+                    entry = self.log.get(message_id) or {}
+                    if entry.get("status") not in ACCEPTED_BY_SES:
+                        logs.error("sent, but the log moved on meanwhile",
+                                   status=entry.get("status"))
+                break
+            except Exception:  # noqa: BLE001 - retried below, then noted in the queue
+                if attempt == _RECORD_ATTEMPTS - 1:
+                    self._note_sent(message_id, owner, ses_id, sent_ms)
+                    break
+                self.sleep(0.05 * 2 ** attempt)
+        logs.info("email sent", ses_message_id=ses_id)
+        measured = {"Sent": (1, metrics.COUNT)}
+        enqueued_ms = message.body.get("enqueued_at")
+        if isinstance(enqueued_ms, int):
+            measured["EnqueueToSendLatency"] = (max(0, sent_ms - enqueued_ms),
+                                                metrics.MILLISECONDS)
+        metrics.put(measured, message_id=message_id)
+
+    def _note_sent(self, message_id: str, owner: str, ses_id: str, sent_ms: int) -> None:
+        """DynamoDB would not take the record: queue a note that records it later."""
+        try:
+            self.queue.send(envelope.sent_note(message_id, owner, ses_id, sent_ms))
+            logs.warning("sent; the record is queued as a note")
+        except Exception:  # noqa: BLE001 - SES's Send event is the last record left
+            logs.error("sent but not recorded; SES's Send event will record it",
+                       exc_info=True)
+
+    def _apply_note(self, message: Envelope) -> None:
+        body = message.body
+        self.log.move(message.message_id, SENT, only=(QUEUED, SENDING),
+                      detail="recorded from the consumer's note",
+                      fields={"ses_message_id": body["ses_message_id"],
+                              "sent_epoch_ms": body.get("sent_epoch_ms")})
+
+    def _note_failed_attempt(self, message_id: str, reason: str) -> None:
+        """An attempt that failed before it held the mail still says why (best effort:
+        the trouble may be DynamoDB's own), so a mail in the DLQ explains itself."""
+        try:
+            self.log.note(message_id, QUEUED, f"{reason}; will retry")
+        except Exception:  # noqa: BLE001 - the log line above still says it
+            logs.warning("could not note the failed attempt")
+
+    def _give_back(self, message_id: str, owner: str, reason: str) -> None:
+        """End the claim so the next delivery may try again; the event says why."""
+        self.log.move(message_id, QUEUED, owner=owner, detail=f"{reason}; will retry")
+
+    def _fail(self, message_id: str, owner: str, reason: str, *extra_metrics: str,
+              **properties: Any) -> None:
+        if self.log.move(message_id, FAILED, only=(SENDING,), owner=owner, detail=reason):
+            logs.warning("mail failed for good; not retried", reason=reason)
+            metrics.count("Failed", *extra_metrics, message_id=message_id, **properties)
+
+    # -- the batch --------------------------------------------------------------
+
+    def _finish(self, records: list[dict[str, Any]], failed: set[str]) -> dict[str, Any]:
+        failures = [{"itemIdentifier": record_id} for record_id in sorted(failed)]
+        if not failed:
+            return {"batchItemFailures": []}
+        self.queue.delete((r["messageId"], r["receiptHandle"]) for r in records
+                          if r["messageId"] not in failed)
+        if self.settings.report_batch_item_failures:
+            return {"batchItemFailures": failures}
+        raise BatchFailed(f"{len(failed)} of {len(records)} records failed; "
+                          "the others were acknowledged")
+
+    def _retry(self, record: dict[str, Any], retry: Retry) -> Retry:
+        """Settle when `record` comes back (backoff by receive count unless set); log why."""
+        receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+        if retry.delay_s is None:
+            retry.delay_s = min(self.settings.retry_max_s,
+                                self.settings.retry_base_s * 2 ** (receives - 1))
+        logs.warning("record will be retried", sqs_message_id=record["messageId"],
+                     receive_count=receives, retry_in_s=int(retry.delay_s), reason=retry.reason)
+        return retry
+
+    def _retry_later(self, record: dict[str, Any], retry: Retry) -> None:
+        try:
+            self.queue.delay_retry(record["receiptHandle"], int(retry.delay_s or 0))
+        except Exception:  # noqa: BLE001 - the queue's visibility timeout still applies
+            logs.warning("could not delay retry", sqs_message_id=record["messageId"])
+
+
+def _render_failure(exc: Exception) -> str:
+    """Why a mail could not be built, without any of its variables' values."""
+    message = getattr(exc, "message", None)
+    if isinstance(message, str):
+        return redaction.scrub(message)
+    return f"the mail could not be built ({type(exc).__name__})"

@@ -1,0 +1,180 @@
+"""The message log: one DynamoDB item per accepted mail, its status and events.
+
+The item is also the send lock: the consumer claims it with a conditional
+update naming itself the owner, so a mail SQS delivers twice is sent once;
+every later status write is conditional on the status it leaves
+(chalicelib/records/states.py) and, for the holder's writes, on the owner. Items expire after the
+configured days (TTL attribute `expires_ttl`). Variables are stored redacted.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any, Callable
+
+from chalicelib.errors import NotFound
+from chalicelib.platform import dynamo
+from chalicelib.records import states
+from chalicelib.records.states import QUEUED, SENDING
+
+_EVENTS = "events = list_append(if_not_exists(events, :empty), :event)"
+
+
+def iso_now(now: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+
+
+class MessageLog:
+    def __init__(self, dynamodb: Any, table: str, ttl_days: int,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.db = dynamodb
+        self.table = table
+        self.ttl_days = ttl_days
+        self.clock = clock
+
+    def new_entry_op(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """TransactWriteItems element creating the `queued` item (never overwrites)."""
+        now = self.clock()
+        item = {**entry, "status": QUEUED, "created_at": iso_now(now), "updated_at": iso_now(now),
+                "enqueued_epoch_ms": int(now * 1000),
+                "expires_ttl": int(now) + self.ttl_days * 86400,
+                "events": [{"status": QUEUED, "at": iso_now(now)}]}
+        return {"Put": {"TableName": self.table, "Item": dynamo.to_item(item),
+                        "ConditionExpression": "attribute_not_exists(message_id)"}}
+
+    def get(self, message_id: str) -> dict[str, Any] | None:
+        response = self.db.get_item(TableName=self.table, Key=self._key(message_id),
+                                    ConsistentRead=True)
+        return dynamo.from_item(response["Item"]) if "Item" in response else None
+
+    def claim_op(self, message_id: str, owner: str, lease_until: float, reclaim_at: float,
+                 reclaim: bool = False) -> dict[str, Any]:
+        """TransactWriteItems element taking the mail for sending under `owner`.
+
+        A claim takes a `queued` mail. A reclaim takes a `sending` one whose
+        holder's lease and the grace for its SES Send event have both run out
+        (it died, maybe after SES accepted the mail), and says so in an event.
+        """
+        now = self.clock()
+        sets = ["#s = :sending", "#owner = :owner", "lease_until = :lease",
+                "reclaim_at = :reclaim", "updated_at = :at"]
+        values: dict[str, Any] = {":sending": SENDING, ":owner": owner, ":one": 1,
+                                  ":lease": int(lease_until) + 1, ":reclaim": int(reclaim_at) + 1,
+                                  ":at": iso_now(now)}
+        if reclaim:
+            condition = "#s = :sending AND reclaim_at <= :now"
+            values.update({":now": int(now), ":empty": [], ":event": [{
+                "status": SENDING, "at": iso_now(now),
+                "detail": "the previous attempt ended without a record and SES reported no "
+                          "send; trying again"}]})
+            sets.append(_EVENTS)
+        else:
+            condition = "#s = :queued"
+            values[":queued"] = QUEUED
+        return {"Update": {
+            "TableName": self.table, "Key": self._key(message_id),
+            "UpdateExpression": "SET " + ", ".join(sets) + " ADD attempts :one",
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {"#s": "status", "#owner": "owner"},
+            "ExpressionAttributeValues": dynamo.values(values)}}
+
+    def move(self, message_id: str, target: str, *, only: tuple[str, ...] | None = None,
+             owner: str | None = None, claimable: bool = False, detail: str | None = None,
+             fields: dict[str, Any] | None = None) -> bool:
+        """Set `target` (appending an event) if the mail is in a status it may follow.
+
+        `only` narrows the allowed sources; `owner` requires the claim's owner
+        (and ends the claim unless the mail stays `sending`); `claimable`
+        requires that no live claim holds the mail. False when the condition
+        did not hold; a retried write that had already taken effect is ours,
+        so it counts as done.
+        """
+        write_id = uuid.uuid4().hex
+        args = self._update(message_id, target, states.sources(target, only), owner, claimable,
+                            detail, {**(fields or {}), "write_id": write_id})
+        try:
+            self.db.update_item(**args, ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        except Exception as exc:
+            if dynamo.error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            item = (getattr(exc, "response", None) or {}).get("Item") or {}
+            return item.get("write_id") == {"S": write_id}  # the item as the refusal found it
+        return True
+
+    def note(self, message_id: str, status: str, detail: str) -> bool:
+        """Append an event without changing the status (only while it is `status`)."""
+        now = self.clock()
+        try:
+            self.db.update_item(
+                TableName=self.table, Key=self._key(message_id),
+                UpdateExpression=f"SET updated_at = :at, {_EVENTS}",
+                ConditionExpression="#s = :status", ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=dynamo.values({
+                    ":at": iso_now(now), ":status": status, ":empty": [],
+                    ":event": [{"status": status, "at": iso_now(now), "detail": detail}]}))
+        except Exception as exc:
+            if dynamo.error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def _update(self, message_id: str, target: str, allowed: tuple[str, ...],
+                owner: str | None, claimable: bool, detail: str | None,
+                fields: dict[str, Any]) -> dict[str, Any]:
+        """UpdateItem arguments: status, updated_at, one more event, extra fields."""
+        now = self.clock()
+        event = {"status": target, "at": iso_now(now)}
+        if detail:
+            event["detail"] = detail
+        names = {"#s": "status"}
+        vals: dict[str, Any] = {":status": target, ":at": iso_now(now), ":event": [event],
+                                ":empty": []}
+        sets = ["#s = :status", "updated_at = :at", _EVENTS]
+        for index, (name, value) in enumerate(sorted(fields.items())):
+            names[f"#f{index}"] = name
+            vals[f":f{index}"] = value
+            sets.append(f"#f{index} = :f{index}")
+        placeholders = []
+        for index, allowed_status in enumerate(allowed):
+            vals[f":from{index}"] = allowed_status
+            placeholders.append(f":from{index}")
+        conditions = [f"#s IN ({', '.join(placeholders)})"]
+        expression = "SET " + ", ".join(sets)
+        if owner is not None:
+            names["#owner"] = "owner"
+            vals[":owner"] = owner
+            conditions.append("#owner = :owner")
+            if target != SENDING:
+                expression += " REMOVE #owner"
+        if claimable:
+            vals.update({":queued": QUEUED, ":now": int(now)})
+            conditions.append("(#s = :queued OR reclaim_at <= :now)")
+        return {"TableName": self.table, "Key": self._key(message_id),
+                "UpdateExpression": expression, "ConditionExpression": " AND ".join(conditions),
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": dynamo.values(vals)}
+
+    @staticmethod
+    def _key(message_id: str) -> dict[str, Any]:
+        return {"message_id": {"S": message_id}}
+
+
+def look_up(log: MessageLog, message_id: str) -> dict[str, Any]:
+    """What GET /emails/{id} (services) and GET /messages/{id} (staff) answer."""
+    entry = log.get(message_id)
+    if entry is None:
+        raise NotFound(f"message {message_id!r} not found", field="message_id")
+    return public_view(entry)
+
+
+def public_view(entry: dict[str, Any]) -> dict[str, Any]:
+    """A message's status and history, variables already redacted."""
+    import json
+
+    view = {key: entry.get(key) for key in (
+        "message_id", "status", "to", "template", "template_version", "locale", "category",
+        "created_at", "updated_at", "ses_message_id", "events")}
+    view["variables"] = json.loads(entry.get("variables") or "{}")
+    if entry.get("expires_at"):
+        view["expires_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(entry["expires_at"]))
+    return view

@@ -1,0 +1,178 @@
+"""POST /emails: validate everything a caller can get wrong, then enqueue.
+
+A request is answered 202 only after the template rendered with its
+variables and one idempotent DynamoDB transaction recorded it (log entry,
+idempotency key, suppression check, rate counter, and the queue message in
+the outbox). The SQS send comes next; if it fails, or the API dies before
+it, the outbox still holds the message and the reconciler (or the caller's
+retry with the same Idempotency-Key) enqueues it, so no 202 depends on it.
+"""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any, Callable
+
+from chalicelib.errors import Conflict, ServiceUnavailable, TooManyRequests, Unprocessable
+from chalicelib.messages import envelope
+from chalicelib.messages.queue import SendQueue
+from chalicelib.platform import dynamo, logs, metrics, redaction
+from chalicelib.platform.dynamo import TransactionCancelled
+from chalicelib.platform.settings import Settings
+from chalicelib.records.message_log import MessageLog
+from chalicelib.records.outbox import Outbox
+from chalicelib.records.suppression import SuppressionList
+from chalicelib.sending.idempotency import IdempotencyStore, KeyRecord, request_hash
+from chalicelib.sending.rate_limits import RateLimiter
+from chalicelib.sending.request import (
+    SendRequest,
+    check_stored_sizes,
+    idempotency_key,
+    parse_send_request,
+)
+from chalicelib.templating.cache import TemplateCache
+
+_CONFLICT_RETRIES = 3  # TransactionConflict: another request touched the same items
+
+
+class Producer:
+    def __init__(self, settings: Settings, cache: TemplateCache, log: MessageLog,
+                 idempotency: IdempotencyStore, limiter: RateLimiter,
+                 suppressions: SuppressionList, queue: SendQueue, outbox: Outbox,
+                 dynamodb: Any,
+                 clock: Callable[[], float] = time.time,
+                 new_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> None:
+        self.settings = settings
+        self.cache = cache
+        self.log = log
+        self.idempotency = idempotency
+        self.limiter = limiter
+        self.suppressions = suppressions
+        self.queue = queue
+        self.outbox = outbox
+        self.db = dynamodb
+        self.clock = clock
+        self.new_id = new_id
+
+    def accept(self, raw_body: bytes, raw_key: str | None) -> dict[str, Any]:
+        key = idempotency_key(raw_key)
+        request = parse_send_request(raw_body, self.settings.max_request_bytes, self.clock())
+        compiled = self.cache.latest(request.template)
+        with redaction.guarding(redaction.secret_values(request.variables,
+                                                        compiled.secret_names)):
+            if compiled.doc.category == "layout":
+                raise Unprocessable("a layout cannot be sent; send a template that extends it",
+                                    field="template", code="not_sendable")
+            rendered = compiled.render(request.variables, request.locale, deliverable=False)
+            message_id = self.new_id()
+            body = envelope.encode(envelope.send_body(
+                message_id, request.to.email, request.template, compiled.version,
+                compiled.pins, rendered.locale, request.variables, compiled.secret_names,
+                request.expires_at, int(self.clock() * 1000)))
+            with logs.bind(message_id=message_id):
+                replayed = self._record(request, compiled, message_id, rendered.locale, body,
+                                        key, request_hash(raw_body))
+                if replayed is not None:
+                    return replayed
+                self._enqueue(message_id, body)
+                logs.info("email accepted", template=request.template,
+                          template_version=compiled.version)
+            return {"message_id": message_id, "status": "queued",
+                    "template_version": compiled.version}
+
+    def _record(self, request: SendRequest, compiled: Any, message_id: str, locale: str,
+                body: str, key: str | None, body_hash: str) -> dict[str, Any] | None:
+        """The accepting transaction; returns the earlier answer when `key` replays a request."""
+        ops: list[tuple[str, dict[str, Any]]] = []
+        if key:
+            ops.append(("idempotency", self.idempotency.remember_op(
+                key, KeyRecord(body_hash, message_id, compiled.version))))
+        ops.append(("suppression", self.suppressions.not_suppressed_op(request.to)))
+        limited = compiled.doc.category == "auth"
+        if limited:
+            limit = compiled.doc.rate_limit_per_hour or self.settings.auth_rate_limit_per_hour
+            ops.append(("rate", self.limiter.consume_op(request.to.key, limit)))
+        entry = {
+            "message_id": message_id, "to": request.to.email,
+            "template": request.template, "template_version": compiled.version,
+            "pins": compiled.pins, "locale": locale, "category": compiled.doc.category,
+            "variables": json.dumps(redaction.redact_variables(request.variables,
+                                                               compiled.secret_names)),
+            "secret": compiled.secret_names or None,
+            "expires_at": request.expires_at and int(request.expires_at),
+        }
+        check_stored_sizes(body, entry)  # before the first write: nothing half-written
+        ops.append(("entry", self.log.new_entry_op(entry)))
+        ops.append(("outbox", self.outbox.put_op(message_id, body)))
+        for attempt in range(_CONFLICT_RETRIES):
+            token = message_id if attempt == 0 else str(uuid.uuid4())
+            try:
+                dynamo.transact(self.db, ops, token)
+                return None
+            except TransactionCancelled as cancelled:
+                if cancelled.refused("entry") or cancelled.refused("outbox"):
+                    return None  # our own earlier attempt took effect (the id is new)
+                if key and cancelled.refused("idempotency"):
+                    return self._replay(key, body_hash, message_id)
+                if cancelled.refused("suppression"):
+                    metrics.count("Suppressed", template=request.template)  # refused: no mail
+                    raise Unprocessable("the recipient is on the suppression list",
+                                        field="to", code="suppressed") from None
+                if limited and cancelled.refused("rate"):
+                    retry_after = self.limiter.retry_after_s()
+                    raise TooManyRequests(
+                        f"too many {request.template} mails to this address this hour; "
+                        f"retry after {retry_after} s", field="to",
+                        headers={"Retry-After": str(retry_after)}) from None
+                if not cancelled.conflict:
+                    raise
+            except Exception:  # noqa: BLE001 - the outcome is unknown: look before answering
+                if self._committed(message_id):
+                    return None
+                raise ServiceUnavailable("could not record the mail; retry the request "
+                                         "(with the same Idempotency-Key)",
+                                         code="store_unavailable") from None
+        raise ServiceUnavailable("the mail's records are busy; retry the request",
+                                 code="store_busy", headers={"Retry-After": "1"})
+
+    def _committed(self, message_id: str) -> bool:
+        """After a transaction failed in an unknown way: did it take effect anyway?"""
+        try:
+            return self.log.get(message_id) is not None
+        except Exception:  # noqa: BLE001 - still unknown; the caller is told to retry
+            logs.error("accept outcome unknown", exc_info=True)
+            return False
+
+    def _replay(self, key: str, body_hash: str, message_id: str) -> dict[str, Any] | None:
+        """The answer to a repeated Idempotency-Key; None when the key is our own."""
+        record = self.idempotency.get(key)
+        if record is None:
+            raise Conflict("a request with this Idempotency-Key is in progress; retry",
+                           field="Idempotency-Key", code="idempotency_in_progress")
+        if record.message_id == message_id:
+            return None  # our own transaction took effect before its response was lost
+        if record.request_hash != body_hash:
+            raise Conflict("Idempotency-Key was already used with a different body",
+                           field="Idempotency-Key", code="idempotency_key_reused")
+        with logs.bind(message_id=record.message_id):
+            waiting = self.outbox.get(record.message_id)
+            if waiting is not None:
+                # The first request stopped between its transaction and its SQS send:
+                # enqueue what it recorded (a second copy is harmless: the claim).
+                self._enqueue(record.message_id, waiting)
+            entry = self.log.get(record.message_id) or {}
+        return {"message_id": record.message_id, "status": entry.get("status", "queued"),
+                "template_version": record.template_version, "replayed": True}
+
+    def _enqueue(self, message_id: str, body: str) -> None:
+        """Send to SQS, then drop the outbox copy; a failure leaves it to the reconciler."""
+        try:
+            self.queue.send(body)
+        except Exception:  # noqa: BLE001 - recorded in the outbox: still accepted
+            logs.warning("enqueue failed; the reconciler will queue the mail", exc_info=True)
+            return
+        try:
+            self.outbox.delete(message_id)
+        except Exception:  # noqa: BLE001 - the claim deletes it too; a copy is harmless
+            logs.warning("outbox entry not deleted; the claim will remove it", exc_info=True)

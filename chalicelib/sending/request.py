@@ -1,0 +1,122 @@
+"""The body of POST /emails, parsed and checked: every field a caller can get
+wrong is refused here with a 400 naming it, before anything is written; and
+the sizes of what a send stores and enqueues, checked against AWS's limits."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Mapping
+
+from chalicelib.addresses import Address, parse_address
+from chalicelib.api.http import load_json
+from chalicelib.errors import BadRequest, PayloadTooLarge, Unprocessable
+from chalicelib.templating.model import LOCALE_PATTERN, validate_name
+
+_FIELDS = {"to", "template", "variables", "locale", "expires_at"}
+SQS_MESSAGE_LIMIT = 262_144  # bytes, the deployed send queue's MaximumMessageSize
+DYNAMODB_ITEM_LIMIT = 400 * 1024
+# Room the log item keeps for what the consumer and SES feedback add later (events, ids).
+LOG_ITEM_HEADROOM = 16 * 1024
+# Room the SQS message keeps for its envelope (ids, pins, secret names) around variables.
+MESSAGE_ENVELOPE_BYTES = 16 * 1024
+MAX_VARIABLES_BYTES = SQS_MESSAGE_LIMIT - MESSAGE_ENVELOPE_BYTES
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    to: Address
+    template: str
+    variables: dict[str, Any]
+    locale: str | None
+    expires_at: float | None
+
+
+def _expiry(raw: Any, now: float) -> float | None:
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise BadRequest("expires_at must be an ISO 8601 time with a zone, "
+                         "e.g. 2026-01-01T12:00:00Z", field="expires_at")
+    if moment.timestamp() <= now:
+        raise Unprocessable("expires_at is already past", field="expires_at", code="expired")
+    return moment.timestamp()
+
+
+def parse_send_request(raw_body: bytes, max_bytes: int, now: float) -> SendRequest:
+    if len(raw_body) > max_bytes:
+        raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes", field="body")
+    body = load_json(raw_body or b"null")
+    if not isinstance(body, dict):
+        raise BadRequest("request body must be a JSON object", field="body")
+    unknown = sorted(set(body) - _FIELDS)
+    if unknown:
+        raise BadRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
+    if "template" not in body:
+        raise BadRequest("template is required", field="template")
+    try:
+        template = validate_name(body["template"])
+    except BadRequest:
+        raise BadRequest("template must be a template name", field="template") from None
+    variables = body.get("variables", {})
+    if not isinstance(variables, dict):
+        raise BadRequest("variables must be an object", field="variables")
+    if queued_bytes(variables) > MAX_VARIABLES_BYTES:
+        raise _too_large()
+    locale = body.get("locale")
+    if locale is not None and (not isinstance(locale, str) or not LOCALE_PATTERN.match(locale)):
+        raise BadRequest("locale looks like en or pt-BR", field="locale")
+    return SendRequest(to=parse_address(body.get("to")), template=template,
+                       variables=variables, locale=locale,
+                       expires_at=_expiry(body.get("expires_at"), now))
+
+
+def idempotency_key(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not 1 <= len(raw) <= 255 or not raw.isprintable():
+        raise BadRequest("Idempotency-Key must be 1-255 printable characters",
+                         field="Idempotency-Key")
+    return raw
+
+
+def queued_bytes(value: Any) -> int:
+    """The UTF-8 size of `value` as SendQueue serializes it (ASCII-escaped: `é` is 6 bytes)."""
+    return len(json.dumps(value, separators=(",", ":")).encode())
+
+
+def item_bytes(value: Any) -> int:
+    """A DynamoDB item's size by AWS's rules: names and strings in UTF-8 bytes,
+    numbers up to 21 bytes, 3 bytes per list or map plus 1 per element."""
+    if isinstance(value, Mapping):
+        return 3 + sum(len(str(name).encode()) + item_bytes(child) + 1
+                       for name, child in value.items())
+    if isinstance(value, (list, tuple, set)):
+        return 3 + sum(item_bytes(child) + 1 for child in value)
+    if isinstance(value, str):
+        return len(value.encode())
+    if isinstance(value, (bytes, bytearray)):
+        return len(value)
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return 21
+    return 1  # bool, null
+
+
+def check_stored_sizes(queued: str, log_entry: Mapping[str, Any]) -> None:
+    """413 naming `variables` unless the encoded SQS message (also the outbox copy)
+    and the message-log item fit their limits (call before the first write)."""
+    if len(queued.encode()) > SQS_MESSAGE_LIMIT:
+        raise _too_large()
+    if item_bytes(log_entry) + LOG_ITEM_HEADROOM > DYNAMODB_ITEM_LIMIT:
+        raise _too_large()
+
+
+def _too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"variables are too large to queue: at most {MAX_VARIABLES_BYTES} bytes as JSON with "
+        "non-ASCII characters escaped (\\u00e9 counts 6 bytes)", field="variables")

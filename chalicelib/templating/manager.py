@@ -1,0 +1,139 @@
+"""The template manager: save with checks, history, diff, rollback, preview.
+
+Every write goes through the same checks (parse, declared variables, sample
+render) so nothing that cannot be sent is ever stored as the latest version.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any, Mapping
+
+from chalicelib.errors import BadRequest
+from chalicelib.templating.cache import TemplateCache
+from chalicelib.templating.model import TemplateDoc, parse_template, validate_name
+from chalicelib.templating.renderer import check_template
+from chalicelib.templating.store import TemplateStore
+
+_PREVIEW_FIELDS = {"variables", "version_id", "locale"}
+
+
+def _variables_arg(raw: Any) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise BadRequest("variables must be an object", field="variables")
+    return raw
+
+
+def _locale_arg(raw: Any) -> str | None:
+    if raw is not None and not isinstance(raw, str):
+        raise BadRequest("locale must be a string like en or pt-BR", field="locale")
+    return raw
+
+
+def _diff_text(doc: TemplateDoc) -> list[str]:
+    """A line-oriented form of a template, so a diff reads like a code review."""
+    data = doc.to_dict()
+    lines = []
+    for key in ("subject", "description", "category", "sender", "reply_to",
+                "default_locale", "rate_limit_per_hour"):
+        lines.append(f"{key}: {data[key] if data[key] is not None else ''}")
+    lines.append("variables: " + json.dumps(data["variables"], sort_keys=True))
+    lines.append("tags: " + json.dumps(data["tags"], sort_keys=True))
+    sections = [("html", doc.html), ("text", doc.text)]
+    for locale, parts in sorted(doc.locales.items()):
+        sections += [(f"{locale} {part}", source) for part, source in sorted(parts.items())]
+    for title, source in sections:
+        if source is not None:
+            lines.append(f"--- {title} ---")
+            lines.extend(source.splitlines())
+    return [line + "\n" for line in lines]
+
+
+class TemplateManager:
+    def __init__(self, store: TemplateStore, cache: TemplateCache) -> None:
+        self.store = store
+        self.cache = cache
+
+    def save(self, name: str, payload: Any, author: str) -> dict[str, Any]:
+        if isinstance(payload, dict) and "name" in payload and payload["name"] != name:
+            raise BadRequest("name in the body differs from the path", field="name")
+        base_version = payload.get("base_version") if isinstance(payload, dict) else None
+        if base_version is not None and not isinstance(base_version, str):
+            raise BadRequest("base_version must be a version id string", field="base_version")
+        doc = parse_template(name, payload)
+        check_template(self.cache.draft(doc))
+        version = self.store.put(doc, author=author, base_version=base_version)
+        if doc.category == "layout":
+            self.cache.forget_latest(name)
+        return {"name": name, "version_id": version, "category": doc.category}
+
+    def list(self) -> list[dict[str, Any]]:
+        return [{"name": name, "category": info.category, "description": info.description,
+                 "version_id": info.version_id, "updated_at": info.updated_at}
+                for name, info in sorted(self.store.list())]
+
+    def get(self, name: str, version_id: str | None = None) -> dict[str, Any]:
+        validate_name(name)
+        doc, info = self.store.get(name, version_id)
+        return {**doc.to_dict(), "version_id": info.version_id, "updated_at": info.updated_at,
+                "author": info.author, "secret_variables": doc.secret_names}
+
+    def versions(self, name: str) -> list[dict[str, Any]]:
+        validate_name(name)
+        return [info.summary() for info in self.store.versions(name)]
+
+    def diff(self, name: str, from_version: str | None, to_version: str | None) -> str:
+        validate_name(name)
+        if not from_version:
+            raise BadRequest("from is required (a version id)", field="from")
+        old, _ = self.store.get(name, from_version)
+        new, new_info = self.store.get(name, to_version)
+        return "".join(difflib.unified_diff(
+            _diff_text(old), _diff_text(new), fromfile=f"{name}@{from_version}",
+            tofile=f"{name}@{to_version or new_info.version_id}"))
+
+    def rollback(self, name: str, payload: Any, author: str) -> dict[str, Any]:
+        """Make an old version the newest one (history keeps everything in between)."""
+        validate_name(name)
+        version_id = payload.get("version_id") if isinstance(payload, dict) else None
+        if not isinstance(version_id, str) or not version_id:
+            raise BadRequest("version_id is required", field="version_id")
+        old, _ = self.store.get(name, version_id)
+        new_version = self.store.put(old, author=author)
+        return {"name": name, "version_id": new_version, "restored_from": version_id}
+
+    def delete(self, name: str) -> None:
+        validate_name(name)
+        self.store.delete(name)
+
+    def preview_saved(self, name: str, payload: Any) -> dict[str, Any]:
+        validate_name(name)
+        payload = payload or {}
+        if not isinstance(payload, dict):
+            raise BadRequest("body must be a JSON object", field="body")
+        unknown = set(payload) - _PREVIEW_FIELDS
+        if unknown:
+            raise BadRequest(f"unknown field {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
+        version = payload.get("version_id") or self.store.head(name).version_id
+        compiled = self.cache.pinned(name, version)
+        return self._preview(compiled, payload)
+
+    def preview_draft(self, payload: Any) -> dict[str, Any]:
+        """Body: {"template": <draft as for PUT>, "variables"?, "locale"?}."""
+        if not isinstance(payload, dict) or not isinstance(payload.get("template"), dict):
+            raise BadRequest("body must be {\"template\": {...}, \"variables\": {...}}",
+                             field="template")
+        unknown = set(payload) - {"template", "variables", "locale"}
+        if unknown:
+            raise BadRequest(f"unknown field {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
+        draft = dict(payload["template"])
+        doc = parse_template(draft.pop("name", None) or "draft", draft)
+        return self._preview(self.cache.draft(doc), payload)
+
+    @staticmethod
+    def _preview(compiled: Any, payload: Mapping[str, Any]) -> dict[str, Any]:
+        variables = {**compiled.sample_variables(), **_variables_arg(payload.get("variables"))}
+        rendered = compiled.render(variables, _locale_arg(payload.get("locale")))
+        return {**rendered.to_dict(), "version_id": compiled.version}

@@ -1,0 +1,246 @@
+"""The template document: its fields, their validation and stored form.
+
+One S3 object holds one template with all its locale variants, so a single
+version id pins everything a send needs.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping
+
+from chalicelib.addresses import parse_address
+from chalicelib.errors import BadRequest
+from chalicelib.platform.settings import get_settings
+
+NAME_PATTERN = re.compile(r"^[a-z0-9-]{1,64}$")
+LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+VARIABLE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+CATEGORIES = ("auth", "notification", "layout")
+PARTS = ("subject", "html", "text")
+MAX_USER_TAGS = 6  # S3 allows 10 tags per object; Herald uses 4 of its own
+_FIELDS = {"subject", "html", "text", "description", "category", "variables", "sender",
+           "reply_to", "tags", "default_locale", "locales", "rate_limit_per_hour",
+           "base_version", "name"}
+_VARIABLE_FIELDS = {"required", "secret", "sample", "default", "description"}
+# One mailbox: `addr@domain`, or `Display Name <addr@domain>` (name quoted or a plain
+# phrase). Anything else (lists, groups, comments, stray brackets) is refused.
+_MAILBOX = re.compile(r'(?:(?P<name>"(?:[^"\\]|\\.)*"|[^"<>@,;:\\\[\]()]*?)\s*<(?P<angle>[^<>]+)>'
+                      r'|(?P<bare>[^\s<>",;:()\[\]]+))')
+# Control, format (bidi overrides), line/paragraph separators, surrogates, unassigned:
+# each can break a header line or disguise the address.
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
+
+
+@dataclass(frozen=True)
+class Variable:
+    required: bool = True
+    secret: bool = False
+    sample: Any = None
+    default: Any = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TemplateDoc:
+    name: str
+    html: str
+    subject: str = ""
+    text: str | None = None
+    description: str = ""
+    category: str = "notification"
+    variables: dict[str, Variable] = field(default_factory=dict)
+    sender: str | None = None
+    reply_to: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    default_locale: str = "en"
+    locales: dict[str, dict[str, str]] = field(default_factory=dict)
+    rate_limit_per_hour: int | None = None
+
+    @property
+    def secret_names(self) -> list[str]:
+        return sorted(n for n, v in self.variables.items() if v.secret)
+
+    def part(self, part: str, locale: str) -> str | None:
+        """The source of `part` for `locale`, falling back to the default locale."""
+        variant = self.locales.get(locale, {})
+        if part in variant:
+            return variant[part]
+        return getattr(self, part)
+
+    def resolve_locale(self, requested: str | None) -> str:
+        """The variant a send gets: exact match, then its language, then the default."""
+        if not requested or requested == self.default_locale:
+            return self.default_locale
+        if requested in self.locales:
+            return requested
+        language = requested.split("-")[0]
+        if language in self.locales:
+            return language
+        return self.default_locale
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["variables"] = {n: _variable_dict(v) for n, v in self.variables.items()}
+        return data
+
+
+def _variable_dict(variable: Variable) -> dict[str, Any]:
+    data = asdict(variable)
+    for key in ("default", "description"):
+        if not data[key] and data[key] is not False and data[key] != 0:
+            data.pop(key)
+    return data
+
+
+def validate_name(name: str) -> str:
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise BadRequest("template name must match [a-z0-9-]{1,64}", field="name")
+    return name
+
+
+def _text(payload: Mapping[str, Any], key: str, required: bool = False,
+          max_len: int = 200_000) -> str | None:
+    value = payload.get(key)
+    if value is None:
+        if required:
+            raise BadRequest(f"{key} is required", field=key)
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"{key} must be a string", field=key)
+    if len(value) > max_len:
+        raise BadRequest(f"{key} is longer than {max_len} characters", field=key)
+    return value
+
+
+def _variables(raw: Any) -> dict[str, Variable]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise BadRequest("variables must be an object of name -> declaration", field="variables")
+    declared = {}
+    for name, spec in raw.items():
+        where = f"variables.{name}"
+        if not VARIABLE_PATTERN.match(name):
+            raise BadRequest("variable names are identifiers (letters, digits, _)", field=where)
+        if not isinstance(spec, dict):
+            raise BadRequest("a variable declaration is an object", field=where)
+        unknown = set(spec) - _VARIABLE_FIELDS
+        if unknown:
+            raise BadRequest(f"unknown key {sorted(unknown)[0]!r}", field=where)
+        for flag in ("required", "secret"):
+            if flag in spec and not isinstance(spec[flag], bool):
+                raise BadRequest(f"{flag} must be true or false", field=f"{where}.{flag}")
+        declared[name] = Variable(required=spec.get("required", True),
+                                  secret=spec.get("secret", False),
+                                  sample=spec.get("sample"), default=spec.get("default"),
+                                  description=str(spec.get("description") or ""))
+    return declared
+
+
+def _locales(raw: Any) -> dict[str, dict[str, str]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise BadRequest("locales must be an object of locale -> parts", field="locales")
+    variants = {}
+    for locale, parts in raw.items():
+        where = f"locales.{locale}"
+        if not LOCALE_PATTERN.match(locale):
+            raise BadRequest("a locale looks like en or pt-BR", field=where)
+        if not isinstance(parts, dict) or not parts:
+            raise BadRequest("a locale variant holds subject, html and/or text", field=where)
+        for part, source in parts.items():
+            if part not in PARTS:
+                raise BadRequest(f"unknown part {part!r}", field=f"{where}.{part}")
+            if not isinstance(source, str):
+                raise BadRequest("must be a string", field=f"{where}.{part}")
+        variants[locale] = dict(parts)
+    return variants
+
+
+def _tags(raw: Any) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or len(raw) > MAX_USER_TAGS:
+        raise BadRequest(f"tags must be an object of at most {MAX_USER_TAGS} entries", field="tags")
+    for key, value in raw.items():
+        if not isinstance(value, str) or not 0 < len(key) <= 128 or len(value) > 256:
+            raise BadRequest("tag keys are 1-128 and values 0-256 characters", field=f"tags.{key}")
+    return dict(raw)
+
+
+def _ascii_domain(domain: str) -> str:
+    try:
+        return domain.encode("idna").decode().lower()
+    except UnicodeError:
+        return domain.lower()
+
+
+def _mailbox(payload: Mapping[str, Any], key: str, domain: str | None = None) -> str | None:
+    """One address for a From or Reply-To header, with an optional display name.
+
+    Refused: line breaks of any kind and other control characters, RFC 2047
+    encoded-words (`=?`: they decode to anything, line breaks included), lists
+    of addresses, and (with `domain`) an address outside the sending identity."""
+    value = _text(payload, key, max_len=320)
+    if value is None or not value.strip():
+        return None
+    if any(unicodedata.category(char) in _UNSAFE_CATEGORIES for char in value):
+        raise BadRequest(f"{key} must be one line without control characters", field=key)
+    if "=?" in value:
+        raise BadRequest(f"{key} must not hold an encoded-word (=?...?=); write the display "
+                         "name as plain text", field=key)
+    match = _MAILBOX.fullmatch(value.strip())
+    if match is None:
+        raise BadRequest(f"{key} must be one address, e.g. Name <no-reply@example.com>",
+                         field=key)
+    address = parse_address(match.group("angle") or match.group("bare"), field=key)
+    if domain is not None and address.key.rpartition("@")[2] != _ascii_domain(domain):
+        raise BadRequest(f"{key} must be an address at {domain}, the domain this stage "
+                         "sends from", field=key)
+    return value.strip()
+
+
+def parse_template(name: str, payload: Any, sending_domain: str | None = None) -> TemplateDoc:
+    """Validate a template body from the API or the repo; errors name the field.
+
+    The sender must be at `sending_domain` (default: the stage's sending
+    identity): SES and the consumer's IAM policy refuse any other, so such a
+    template could never send."""
+    sending_domain = sending_domain or get_settings().sender_domain
+    validate_name(name)
+    if not isinstance(payload, dict):
+        raise BadRequest("body must be a JSON object", field="body")
+    unknown = set(payload) - _FIELDS
+    if unknown:
+        raise BadRequest(f"unknown field {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
+    category = payload.get("category", "notification")
+    if category not in CATEGORIES:
+        raise BadRequest(f"category must be one of {', '.join(CATEGORIES)}", field="category")
+    is_layout = category == "layout"
+    subject = _text(payload, "subject", required=not is_layout, max_len=998) or ""
+    rate_limit = payload.get("rate_limit_per_hour")
+    if rate_limit is not None and (not isinstance(rate_limit, int) or isinstance(rate_limit, bool)
+                                   or rate_limit < 1):
+        raise BadRequest("rate_limit_per_hour must be a positive integer",
+                         field="rate_limit_per_hour")
+    default_locale = payload.get("default_locale", "en")
+    if not isinstance(default_locale, str) or not LOCALE_PATTERN.match(default_locale):
+        raise BadRequest("a locale looks like en or pt-BR", field="default_locale")
+    return TemplateDoc(
+        name=name,
+        subject=subject,
+        html=_text(payload, "html", required=True) or "",
+        text=_text(payload, "text"),
+        description=_text(payload, "description", max_len=1000) or "",
+        category=category,
+        variables=_variables(payload.get("variables")),
+        sender=_mailbox(payload, "sender", sending_domain),
+        reply_to=_mailbox(payload, "reply_to"),
+        tags=_tags(payload.get("tags")),
+        default_locale=default_locale,
+        locales=_locales(payload.get("locales")),
+        rate_limit_per_hour=rate_limit,
+    )
