@@ -1,22 +1,24 @@
 """Herald's Chalice app: routes and event handlers only.
 
-Each route calls one function of chalicelib; errors become JSON responses in
-the one middleware below.
+Routes are declared in groups that say once who may call them
+(chalicelib/api/routes.py); each calls one function of chalicelib. Domain
+errors become JSON responses in the groups, Chalice's own refusals in the
+middleware below.
 """
 from chalice import Chalice, Rate
+from chalice.app import Request
 
 from chalicelib.api import auth, paging
+from chalicelib.api.errors import UnsupportedMediaType, error_response, internal_error_response
 from chalicelib.api.http import (
     author_of,
-    error_response,
-    internal_error_response,
     json_body,
     json_response,
     no_content,
     query,
     require_json_content,
 )
-from chalicelib.errors import HeraldError, UnsupportedMediaType
+from chalicelib.api.routes import RouteGroup
 from chalicelib.operations import suppression_admin
 from chalicelib.platform import logs
 from chalicelib.platform.settings import (
@@ -30,18 +32,31 @@ from chalicelib.sending import staff_send
 from chalicelib.wiring import services
 
 app = Chalice(app_name="herald")
-# Admin routes: Cognito sign-in, CORS for the admin UI only; groups checked in each route.
-STAFF_ROUTE = {"authorizer": auth.staff_authorizer(), "cors": auth.staff_cors()}
+
+public = RouteGroup(app)
+# Services sign their calls with SigV4 (IAM).
+service_callers = RouteGroup(app, authorizer=auth.SERVICE_AUTHORIZER)
+# Admin routes: Cognito sign-in, CORS for the admin UI only, then the Cognito groups.
+_STAFF_SIGN_IN = {"authorizer": auth.staff_authorizer(), "cors": auth.staff_cors()}
+staff = RouteGroup(app, groups=auth.STAFF, **_STAFF_SIGN_IN)
+editors = RouteGroup(app, groups=(auth.EDITORS,), **_STAFF_SIGN_IN)
+operators = RouteGroup(app, groups=(auth.OPERATORS,), **_STAFF_SIGN_IN)
+
+
+@app.middleware("all")
+def request_id_on_every_log_line(event, get_response):
+    """Bind the Lambda request id to every log line of this invocation."""
+    context = app.lambda_context if isinstance(event, Request) else getattr(event, "context", None)
+    request_id = getattr(context, "aws_request_id", None)
+    if not request_id:
+        return get_response(event)
+    with logs.bind(request_id=request_id):
+        return get_response(event)
 
 
 @app.middleware("http")
-def json_errors(event, get_response):
-    try:
-        response = get_response(event)
-    except HeraldError as error:
-        response = error_response(error)
-        response.headers.update(auth.cors_headers())  # so the admin UI can read the error
-        return response
+def chalice_errors_in_herald_shape(event, get_response):
+    response = get_response(event)
     if response.status_code == 415 and isinstance(response.body, dict) and "Code" in response.body:
         # Chalice's own refusal of a body type it cannot parse, in Herald's error shape
         return error_response(UnsupportedMediaType(
@@ -52,78 +67,68 @@ def json_errors(event, get_response):
     return response
 
 
-@app.route("/health")
+@public.route("/health")
 def health():
     return {"status": "ok"}
 
 
-@app.route("/templates", **STAFF_ROUTE)
+@staff.route("/templates")
 def list_templates():
-    auth.require(app.current_request, *auth.STAFF)
     return {"templates": services().templates.list()}
 
 
-@app.route("/templates/{name}", methods=["PUT"], **STAFF_ROUTE)
+@editors.route("/templates/{name}", methods=("PUT",))
 def save_template(name):
-    auth.require(app.current_request, auth.EDITORS)
     request = app.current_request
     return services().templates.save(name, json_body(request), author_of(request))
 
 
-@app.route("/templates/{name}", methods=["GET"], **STAFF_ROUTE)
+@staff.route("/templates/{name}")
 def get_template(name):
-    auth.require(app.current_request, *auth.STAFF)
     return services().templates.get(name, query(app.current_request, "version"))
 
 
-@app.route("/templates/{name}", methods=["DELETE"], **STAFF_ROUTE)
+@editors.route("/templates/{name}", methods=("DELETE",))
 def delete_template(name):
-    auth.require(app.current_request, auth.EDITORS)
     services().templates.delete(name)
     return no_content()
 
 
-@app.route("/templates/{name}/versions", **STAFF_ROUTE)
+@staff.route("/templates/{name}/versions")
 def template_versions(name):
-    auth.require(app.current_request, *auth.STAFF)
     return {"versions": services().templates.versions(name)}
 
 
-@app.route("/templates/{name}/diff", **STAFF_ROUTE)
+@staff.route("/templates/{name}/diff")
 def template_diff(name):
-    auth.require(app.current_request, *auth.STAFF)
     request = app.current_request
     return {"diff": services().templates.diff(name, query(request, "from"), query(request, "to"))}
 
 
-@app.route("/templates/{name}/rollback", methods=["POST"], **STAFF_ROUTE)
+@editors.route("/templates/{name}/rollback", methods=("POST",))
 def rollback_template(name):
-    auth.require(app.current_request, auth.EDITORS)
     request = app.current_request
     return services().templates.rollback(name, json_body(request), author_of(request))
 
 
-@app.route("/templates/{name}/preview", methods=["POST"], **STAFF_ROUTE)
+@staff.route("/templates/{name}/preview", methods=("POST",))
 def preview_template(name):
-    auth.require(app.current_request, *auth.STAFF)
     return services().templates.preview_saved(name, json_body(app.current_request, optional=True))
 
 
-@app.route("/preview", methods=["POST"], **STAFF_ROUTE)
+@staff.route("/preview", methods=("POST",))
 def preview_draft():
-    auth.require(app.current_request, *auth.STAFF)
     return services().templates.preview_draft(json_body(app.current_request))
 
 
-@app.route("/templates/{name}/test-send", methods=["POST"], **STAFF_ROUTE)
+@editors.route("/templates/{name}/test-send", methods=("POST",))
 def send_test_mail(name):
-    auth.require(app.current_request, auth.EDITORS)
     accepted = staff_send.send_test(services().cache, services().producer, name,
                                     json_body(app.current_request))
     return json_response(accepted, status=202)
 
 
-@app.route("/emails", methods=["POST"], authorizer=auth.SERVICE_AUTHORIZER)
+@service_callers.route("/emails", methods=("POST",))
 def send_email():
     request = app.current_request
     require_json_content(request)
@@ -132,63 +137,55 @@ def send_email():
     return json_response(accepted, status=202)
 
 
-@app.route("/emails/{message_id}", authorizer=auth.SERVICE_AUTHORIZER)
+@service_callers.route("/emails/{message_id}")
 def get_email(message_id):
     return look_up(services().message_log, message_id)
 
 
-@app.route("/messages/{message_id}", **STAFF_ROUTE)
+@staff.route("/messages/{message_id}")
 def get_message(message_id):
-    auth.require(app.current_request, *auth.STAFF)
     return look_up(services().message_log, message_id)
 
 
-@app.route("/suppressions", **STAFF_ROUTE)
+@staff.route("/suppressions")
 def list_suppressions():
-    auth.require(app.current_request, *auth.STAFF)
     request = app.current_request
     return suppression_admin.list_page(services().suppressions, query(request, "limit"),
                                      query(request, "cursor"))
 
 
-@app.route("/suppressions/{email}", methods=["PUT"], **STAFF_ROUTE)
+@operators.route("/suppressions/{email}", methods=("PUT",))
 def suppress(email):
-    auth.require(app.current_request, auth.OPERATORS)
     request = app.current_request
     return suppression_admin.add(services().suppressions, email,
                                json_body(request, optional=True), author_of(request))
 
 
-@app.route("/suppressions/{email}", methods=["DELETE"], **STAFF_ROUTE)
+@operators.route("/suppressions/{email}", methods=("DELETE",))
 def unsuppress(email):
-    auth.require(app.current_request, auth.OPERATORS)
     suppression_admin.remove(services().suppressions, email)
     return no_content()
 
 
-@app.route("/queues", **STAFF_ROUTE)
+@staff.route("/queues")
 def queue_counts():
-    auth.require(app.current_request, *auth.STAFF)
     return services().queue_admin.counts()
 
 
-@app.route("/dlq/messages", **STAFF_ROUTE)
+@staff.route("/dlq/messages")
 def peek_dlq():
-    auth.require(app.current_request, *auth.STAFF)
     limit = paging.limit(query(app.current_request, "limit"), default=10, maximum=100)
     return {"messages": services().queue_admin.peek(limit)}
 
 
-@app.route("/dlq/messages/{message_id}", methods=["DELETE"], **STAFF_ROUTE)
+@operators.route("/dlq/messages/{message_id}", methods=("DELETE",))
 def discard_dlq_message(message_id):
-    auth.require(app.current_request, auth.OPERATORS)
     services().queue_admin.discard(message_id)
     return no_content()
 
 
-@app.route("/dlq/redrive", methods=["POST"], **STAFF_ROUTE)
+@operators.route("/dlq/redrive", methods=("POST",))
 def redrive_dlq():
-    auth.require(app.current_request, auth.OPERATORS)
     return services().queue_admin.redrive()
 
 

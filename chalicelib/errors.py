@@ -1,88 +1,87 @@
-"""Herald's error hierarchy: each error knows its HTTP status and JSON shape.
+"""Herald's domain errors: what went wrong, who is at fault, whether to retry.
 
-Errors subclass ChaliceUnhandledError so Chalice lets them reach the one
-middleware in app.py that turns them into responses; no route formats errors.
+They know nothing of HTTP: `chalicelib/api/errors.py` maps each kind to a
+status in one place, and the consumer decides between a retry and a
+permanent failure from `retryable`, not from a status.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from chalice import ChaliceUnhandledError
 
+class HeraldError(Exception):
+    """Base error: `code` is machine readable, `field` names the culprit,
+    `retryable` says whether the same request may succeed later
+    (`retry_after_s` says when, if known)."""
 
-class HeraldError(ChaliceUnhandledError):
-    """Base error: `code` is machine readable, `field` names the culprit."""
-
-    status = 500
     code = "internal_error"
+    retryable = False
 
     def __init__(self, message: str, field: str | None = None,
                  code: str | None = None, line: int | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 retry_after_s: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.line = line
-        self.headers = headers or {}
+        self.retry_after_s = retry_after_s
         if code:
             self.code = code
 
-    def to_body(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, Any]:
+        """The error as callers see it: code, message, and the field and line at fault."""
         error: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.field:
             error["field"] = self.field
         if self.line is not None:
             error["line"] = self.line
-        return {"error": error}
+        return error
 
 
 class BadRequest(HeraldError):
-    status = 400
+    """The input is malformed or breaks a rule; the same input fails again."""
+
     code = "bad_request"
 
 
 class Forbidden(HeraldError):
     """Authenticated, but not in a group allowed to do this."""
 
-    status = 403
     code = "forbidden"
 
 
 class NotFound(HeraldError):
-    status = 404
     code = "not_found"
 
 
 class Conflict(HeraldError):
-    status = 409
+    """The thing changed meanwhile (a concurrent save, a reused key)."""
+
     code = "conflict"
 
 
 class PayloadTooLarge(HeraldError):
-    status = 413
     code = "payload_too_large"
 
 
-class UnsupportedMediaType(HeraldError):
-    """A body sent as something other than JSON (blocks cross-origin form posts)."""
-
-    status = 415
-    code = "unsupported_media_type"
-
-
 class Unprocessable(HeraldError):
-    status = 422
+    """Well-formed, but refused (suppressed recipient, unknown template)."""
+
     code = "unprocessable"
 
 
 class TooManyRequests(HeraldError):
-    status = 429
+    """A limit was reached; the same request succeeds after `retry_after_s`."""
+
     code = "rate_limited"
+    retryable = True
 
 
 class ServiceUnavailable(HeraldError):
-    status = 503
+    """A store or queue did not answer; the same request may succeed now."""
+
     code = "unavailable"
+    retryable = True
 
 
 class RenderError(Unprocessable):

@@ -153,3 +153,15 @@ def test_no_secret_in_any_log_line_and_each_line_names_its_message(otp, aws, cap
     peek = otp.http.get("/dlq/messages")
     assert peek.status_code == 200 and SECRET not in peek.body.decode()
     assert all(SECRET not in json.dumps(e) for e in lines(capsys))
+
+
+def test_every_log_line_carries_its_invocations_request_id(otp, aws, capsys):
+    lines(capsys)
+    send(otp, to="ana@example.com")  # an API invocation
+    consume(otp, one_record(otp, aws))  # a consumer invocation
+    logged = [e for e in lines(capsys) if "level" in e]
+    assert {"email accepted", "email sent"} <= {e["event"] for e in logged}
+    assert all(e.get("request_id") for e in logged), [
+        e["event"] for e in logged if not e.get("request_id")]
+    by_event = {e["event"]: e["request_id"] for e in logged}
+    assert by_event["email accepted"] != by_event["email sent"]  # one id per invocation

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chalicelib.api.errors import status_of
 from chalicelib.errors import RenderError
 from chalicelib.templating.model import parse_template
 from chalicelib.templating.renderer import CompiledTemplate, RenderLimits
@@ -124,7 +125,7 @@ def test_bomb_is_a_render_error_naming_the_bound_within_memory(name):
     finally:
         tracemalloc.stop()
     assert isinstance(error, RenderError), error
-    assert error.status == 422 and error.code == "render_limit"
+    assert status_of(error) == 422 and error.code == "render_limit"
     assert _names(error.message, bound), error.message
     assert peak < MEMORY_BOUND, f"{name}: {peak / 1e6:.1f} MB"
 

@@ -155,7 +155,7 @@ class Consumer:
             raw = build_mime(mail, message.body["to"], sender, compiled.doc.reply_to,
                              message_id)
         except Exception as exc:  # noqa: BLE001 - sorted by kind just below
-            if aws.is_transient(exc):
+            if aws.is_transient(exc) or (isinstance(exc, HeraldError) and exc.retryable):
                 reason = f"template unavailable ({aws.describe(exc)})"
                 self._give_back(message_id, owner, reason)
                 raise Retry(reason) from None

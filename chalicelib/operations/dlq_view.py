@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from chalicelib.api.http import load_json
 from chalicelib.errors import BadRequest
 from chalicelib.platform import redaction
+from chalicelib.platform.untrusted_json import load_json
 from chalicelib.records.message_log import iso_now
 
 _PREVIEW_CHARS = 200

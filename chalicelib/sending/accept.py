@@ -124,7 +124,7 @@ class Producer:
                     raise TooManyRequests(
                         f"too many {request.template} mails to this address this hour; "
                         f"retry after {retry_after} s", field="to",
-                        headers={"Retry-After": str(retry_after)}) from None
+                        retry_after_s=retry_after) from None
                 if not cancelled.conflict:
                     raise
             except Exception:  # noqa: BLE001 - the outcome is unknown: look before answering
@@ -134,7 +134,7 @@ class Producer:
                                          "(with the same Idempotency-Key)",
                                          code="store_unavailable") from None
         raise ServiceUnavailable("the mail's records are busy; retry the request",
-                                 code="store_busy", headers={"Retry-After": "1"})
+                                 code="store_busy", retry_after_s=1)
 
     def _committed(self, message_id: str) -> bool:
         """After a transaction failed in an unknown way: did it take effect anyway?"""

@@ -10,8 +10,8 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from chalicelib.addresses import Address, parse_address
-from chalicelib.api.http import load_json
 from chalicelib.errors import BadRequest, PayloadTooLarge, Unprocessable
+from chalicelib.platform.untrusted_json import load_json
 from chalicelib.templating.model import LOCALE_PATTERN, validate_name
 
 _FIELDS = {"to", "template", "variables", "locale", "expires_at"}
