@@ -14,6 +14,8 @@ from typing import Any, Callable
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
+from chalicelib.platform.clock import iso_time
+
 Listener = Callable[[dict[str, Any]], None]
 
 
@@ -61,8 +63,8 @@ class Mailbox(threading.Thread):
         sent = self._sent()
         with self._lock:
             new = sent[len(self.mail):]
-            parsed = [{**_parse(raw), "sent_at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                                               time.gmtime())} for raw in new]
+            sent_at = iso_time(time.time(), millis=False)
+            parsed = [{**_parse(raw), "sent_at": sent_at} for raw in new]
             self.mail.extend(parsed)
         for entry in parsed:
             for listener in self.listeners:

@@ -14,6 +14,7 @@ import uuid
 from typing import Any, Callable
 
 from chalicelib.platform import logs
+from chalicelib.platform.clock import iso_time
 from local_stack.sqs_events import lambda_event
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -80,7 +81,7 @@ def scheduled_event() -> dict[str, Any]:
     """The event EventBridge hands a scheduled function."""
     return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
             "source": "aws.events", "account": "123456789012",
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "time": iso_time(time.time(), millis=False),
             "region": "us-east-1", "resources": [], "detail": {}}
 
 

@@ -19,6 +19,7 @@ import uuid
 from email.utils import parseaddr
 from typing import Any
 
+from chalicelib.platform.clock import iso_time
 from chalicelib.platform.settings import feedback_queue_name, feedback_topic_name
 from local_stack.sqs_events import lambda_event
 
@@ -26,11 +27,6 @@ SIMULATOR_DOMAIN = "simulator.amazonses.com"
 _SUBJECT = "Amazon SES Email Event Notification"
 _ACCOUNT = "123456789012"  # moto's default account
 _REPORTING_MTA = "a8-30.smtp-out.amazonses.com"
-
-
-def _iso(epoch_s: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch_s)) + \
-        f".{int(epoch_s * 1000) % 1000:03d}Z"
 
 
 def _simulator_box(recipient: str) -> str | None:
@@ -43,7 +39,7 @@ def _mail(recipient: str, ses_message_id: str, herald_message_id: str, sender: s
           subject: str, configuration_set: str, region: str, sent_at: float) -> dict[str, Any]:
     domain = parseaddr(sender)[1].rpartition("@")[2]
     return {
-        "timestamp": _iso(sent_at), "source": sender,
+        "timestamp": iso_time(sent_at), "source": sender,
         "sourceArn": f"arn:aws:ses:{region}:{_ACCOUNT}:identity/{domain}",
         "sendingAccountId": _ACCOUNT, "messageId": ses_message_id,
         "destination": [recipient], "headersTruncated": False,
@@ -61,7 +57,7 @@ def _mail(recipient: str, ses_message_id: str, herald_message_id: str, sender: s
 
 
 def _delivery(recipient: str, at: float) -> tuple[str, dict[str, Any]]:
-    return "delivery", {"timestamp": _iso(at), "processingTimeMillis": 850,
+    return "delivery", {"timestamp": iso_time(at), "processingTimeMillis": 850,
                         "recipients": [recipient], "smtpResponse": "250 2.6.0 Message received",
                         "reportingMTA": _REPORTING_MTA}
 
@@ -72,15 +68,15 @@ def _bounce(recipient: str, at: float, subtype: str,
         "bounceType": "Permanent", "bounceSubType": subtype,
         "bouncedRecipients": [{"emailAddress": recipient, "action": "failed",
                                "status": "5.1.1", "diagnosticCode": diagnostic}],
-        "timestamp": _iso(at), "feedbackId": f"{uuid.uuid4()}-000000",
+        "timestamp": iso_time(at), "feedbackId": f"{uuid.uuid4()}-000000",
         "reportingMTA": f"dsn; {_REPORTING_MTA}"}
 
 
 def _complaint(recipient: str, at: float) -> tuple[str, dict[str, Any]]:
     return "complaint", {
-        "complainedRecipients": [{"emailAddress": recipient}], "timestamp": _iso(at),
+        "complainedRecipients": [{"emailAddress": recipient}], "timestamp": iso_time(at),
         "feedbackId": f"{uuid.uuid4()}-000000", "userAgent": "Amazon SES Mailbox Simulator",
-        "complaintFeedbackType": "abuse", "arrivalDate": _iso(at)}
+        "complaintFeedbackType": "abuse", "arrivalDate": iso_time(at)}
 
 
 def sns_envelope(message: dict[str, Any], topic_arn: str, at: float) -> dict[str, Any]:
@@ -88,7 +84,7 @@ def sns_envelope(message: dict[str, Any], topic_arn: str, at: float) -> dict[str
     return {
         "Type": "Notification", "MessageId": str(uuid.uuid4()), "TopicArn": topic_arn,
         "Subject": _SUBJECT, "Message": json.dumps(message, separators=(",", ":")) + "\n",
-        "Timestamp": _iso(at), "SignatureVersion": "1", "Signature": "EXAMPLE",
+        "Timestamp": iso_time(at), "SignatureVersion": "1", "Signature": "EXAMPLE",
         "SigningCertURL": "https://sns.local/SimpleNotificationService.pem",
         "UnsubscribeURL": f"https://sns.local/?Action=Unsubscribe&SubscriptionArn={topic_arn}",
     }

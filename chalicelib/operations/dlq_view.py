@@ -12,18 +12,17 @@ from typing import Any
 
 from chalicelib.errors import BadRequest
 from chalicelib.platform import redaction
+from chalicelib.platform.clock import LATEST_EPOCH_S, iso_time
 from chalicelib.platform.untrusted_json import load_json
-from chalicelib.records.message_log import iso_now
 
 _PREVIEW_CHARS = 200
 _VIEW_FIELDS = ("message_id", "to", "template", "locale")
-_LATEST_EPOCH_S = 253_402_300_799  # 9999-12-31T23:59:59Z, the last time iso_now can print
 _UNREADABLE = (ValueError, TypeError, KeyError, OverflowError, BadRequest)
 
 
 def _iso(epoch: Any, per_second: int = 1) -> str | None:
     """A time Herald wrote (a number, or SQS's string of digits) as ISO 8601;
-    ValueError for anything else, or for a time iso_now cannot print."""
+    ValueError for anything else, or for a time ISO 8601 cannot print."""
     if epoch is None:
         return None
     if isinstance(epoch, str) and epoch.isascii() and epoch.isdigit() and len(epoch) <= 16:
@@ -31,9 +30,9 @@ def _iso(epoch: Any, per_second: int = 1) -> str | None:
     if not isinstance(epoch, (int, float)) or isinstance(epoch, bool):
         raise ValueError(f"not a time: {type(epoch).__name__}")
     seconds = epoch / per_second
-    if not math.isfinite(seconds) or not 0 <= seconds <= _LATEST_EPOCH_S:
+    if not math.isfinite(seconds) or not 0 <= seconds <= LATEST_EPOCH_S:
         raise ValueError("time out of range")
-    return iso_now(seconds)
+    return iso_time(seconds)
 
 
 def _preview(body: Any) -> str:

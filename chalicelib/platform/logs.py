@@ -10,10 +10,10 @@ import contextvars
 import json
 import logging
 import sys
-import time
 from typing import Any, Iterator
 
 from chalicelib.platform import redaction
+from chalicelib.platform.clock import iso_time
 
 _LOGGER_NAME = "herald-events"  # not "herald": Chalice owns the logger named after the app
 
@@ -27,7 +27,7 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "level": record.levelname,
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)),
+            "time": iso_time(record.created),
             "event": record.getMessage(),
         }
         entry.update(_bound.get())

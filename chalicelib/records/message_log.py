@@ -14,14 +14,11 @@ from typing import Any, Callable
 
 from chalicelib.errors import NotFound
 from chalicelib.platform import dynamo
+from chalicelib.platform.clock import iso_time
 from chalicelib.records import states
 from chalicelib.records.states import QUEUED, SENDING
 
 _EVENTS = "events = list_append(if_not_exists(events, :empty), :event)"
-
-
-def iso_now(now: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
 
 
 class MessageLog:
@@ -35,10 +32,10 @@ class MessageLog:
     def new_entry_op(self, entry: dict[str, Any]) -> dict[str, Any]:
         """TransactWriteItems element creating the `queued` item (never overwrites)."""
         now = self.clock()
-        item = {**entry, "status": QUEUED, "created_at": iso_now(now), "updated_at": iso_now(now),
+        item = {**entry, "status": QUEUED, "created_at": iso_time(now), "updated_at": iso_time(now),
                 "enqueued_epoch_ms": int(now * 1000),
                 "expires_ttl": int(now) + self.ttl_days * 86400,
-                "events": [{"status": QUEUED, "at": iso_now(now)}]}
+                "events": [{"status": QUEUED, "at": iso_time(now)}]}
         return {"Put": {"TableName": self.table, "Item": dynamo.to_item(item),
                         "ConditionExpression": "attribute_not_exists(message_id)"}}
 
@@ -60,11 +57,11 @@ class MessageLog:
                 "reclaim_at = :reclaim", "updated_at = :at"]
         values: dict[str, Any] = {":sending": SENDING, ":owner": owner, ":one": 1,
                                   ":lease": int(lease_until) + 1, ":reclaim": int(reclaim_at) + 1,
-                                  ":at": iso_now(now)}
+                                  ":at": iso_time(now)}
         if reclaim:
             condition = "#s = :sending AND reclaim_at <= :now"
             values.update({":now": int(now), ":empty": [], ":event": [{
-                "status": SENDING, "at": iso_now(now),
+                "status": SENDING, "at": iso_time(now),
                 "detail": "the previous attempt ended without a record and SES reported no "
                           "send; trying again"}]})
             sets.append(_EVENTS)
@@ -110,8 +107,8 @@ class MessageLog:
                 UpdateExpression=f"SET updated_at = :at, {_EVENTS}",
                 ConditionExpression="#s = :status", ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues=dynamo.values({
-                    ":at": iso_now(now), ":status": status, ":empty": [],
-                    ":event": [{"status": status, "at": iso_now(now), "detail": detail}]}))
+                    ":at": iso_time(now), ":status": status, ":empty": [],
+                    ":event": [{"status": status, "at": iso_time(now), "detail": detail}]}))
         except Exception as exc:
             if dynamo.error_code(exc) == "ConditionalCheckFailedException":
                 return False
@@ -123,11 +120,11 @@ class MessageLog:
                 fields: dict[str, Any]) -> dict[str, Any]:
         """UpdateItem arguments: status, updated_at, one more event, extra fields."""
         now = self.clock()
-        event = {"status": target, "at": iso_now(now)}
+        event = {"status": target, "at": iso_time(now)}
         if detail:
             event["detail"] = detail
         names = {"#s": "status"}
-        vals: dict[str, Any] = {":status": target, ":at": iso_now(now), ":event": [event],
+        vals: dict[str, Any] = {":status": target, ":at": iso_time(now), ":event": [event],
                                 ":empty": []}
         sets = ["#s = :status", "updated_at = :at", _EVENTS]
         for index, (name, value) in enumerate(sorted(fields.items())):
@@ -176,5 +173,5 @@ def public_view(entry: dict[str, Any]) -> dict[str, Any]:
         "created_at", "updated_at", "ses_message_id", "events")}
     view["variables"] = json.loads(entry.get("variables") or "{}")
     if entry.get("expires_at"):
-        view["expires_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(entry["expires_at"]))
+        view["expires_at"] = iso_time(entry["expires_at"], millis=False)
     return view

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from chalicelib.addresses import Address
 from chalicelib.platform import dynamo
-from chalicelib.records.message_log import iso_now
+from chalicelib.platform.clock import iso_time
 
 
 class SuppressionList:
@@ -27,7 +27,7 @@ class SuppressionList:
 
     def add(self, address: Address, reason: str, detail: str = "") -> dict[str, Any]:
         entry = {"email": address.key, "reason": reason, "detail": detail,
-                 "added_at": iso_now(self.clock())}
+                 "added_at": iso_time(self.clock())}
         self.db.put_item(TableName=self.table, Item=dynamo.to_item(entry))
         return entry
 

@@ -16,6 +16,7 @@ from urllib.parse import quote, unquote, urlencode
 from botocore.exceptions import ClientError
 
 from chalicelib.errors import Conflict, NotFound
+from chalicelib.platform.clock import iso_time
 from chalicelib.platform.dynamo import error_code
 from chalicelib.templating.model import TemplateDoc, parse_template
 
@@ -37,10 +38,6 @@ class VersionInfo:
     def summary(self) -> dict[str, Any]:
         return {"version_id": self.version_id, "updated_at": self.updated_at,
                 "size": self.size, "author": self.author}
-
-
-def _iso(moment: Any) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if hasattr(moment, "strftime") else str(moment)
 
 
 def _key(name: str) -> str:
@@ -145,7 +142,7 @@ class TemplateStore:
         modified = response.get("LastModified")
         return VersionInfo(
             version_id=version_id, etag=response.get("ETag", ""),
-            updated_at=_iso(modified) if modified else time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            updated_at=iso_time(modified or time.time(), millis=False),
             size=int(response.get("ContentLength", 0)),
             author=unquote(metadata.get("author", "")),
             category=metadata.get("category", ""),
