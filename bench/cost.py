@@ -4,7 +4,8 @@ Mails go through the real paths against the emulation: POST /emails, the
 consumer in batches of 10 (as the event source mapping hands them over), and
 the feedback handler with the events SES publishes per mail (Send, Delivery).
 Every call Herald makes is counted with botocore hooks on its session, with
-what it moves: DynamoDB units from item sizes (1 write unit per KB written,
+what it moves: DynamoDB units from item sizes (1 write unit per KB of the item,
+the larger of its size before and after the write, read back from the emulation;
 2 in a transaction; 1 read unit per 4 KB, half for an eventually consistent
 read), SQS and SNS requests per 64 KB chunk, and the bytes Herald prints (its
 CloudWatch Logs). Calls made by AWS rather than Herald are added per the
@@ -55,10 +56,12 @@ class Meter:
     """Counts Herald's AWS calls (`service.Operation`) and DynamoDB units, SQS
     chunks and S3 requests, with `before-call` and `after-call` hooks."""
 
-    def __init__(self) -> None:
+    def __init__(self, reader: Any) -> None:
         self.calls: Counter[str] = Counter()
         self.units: Counter[str] = Counter()  # write_units, read_units, sqs_requests, ...
-        self._sizes: dict[tuple[str, str], int] = {}  # item as last written, by (table, key)
+        self.reader = reader  # a DynamoDB client outside Herald's session: not counted
+        self._keys: dict[str, list[str]] = {}  # key attribute names, by table
+        self._sizes: dict[tuple[str, str], int] = {}  # item size as last read back
         self._lock = threading.Lock()
 
     def attach(self) -> Meter:
@@ -82,7 +85,7 @@ class Meter:
             if service == "dynamodb":
                 request = json.loads(body or b"{}")
                 context["bench_consistent"] = bool(request.get("ConsistentRead"))
-                self.units["write_units"] += self._write_units(model.name, request)
+                context["bench_request"] = request
             elif service == "sqs":
                 self.units["sqs_requests"] += chunks(len(body))
             elif service == "s3":
@@ -92,6 +95,10 @@ class Meter:
 
     def _after_dynamodb(self, model: Any, parsed: dict[str, Any], context: dict[str, Any],
                         **_: Any) -> None:
+        if "bench_request" in context:  # a refused conditional write is billed too
+            units = self._write_units(model.name, context["bench_request"])
+            with self._lock:
+                self.units["write_units"] += units
         items = [parsed["Item"]] if "Item" in parsed else parsed.get("Items", [])
         if model.name not in ("GetItem", "Query", "Scan"):
             return
@@ -101,33 +108,30 @@ class Meter:
             self.units["read_units"] += max(1, math.ceil(size / 4096)) * per_unit
 
     def _write_units(self, operation: str, request: dict[str, Any]) -> float:
+        """Units of a write (called after it, refused or not): DynamoDB bills each
+        item by the larger of its size before and after, rounded up to the KB."""
         if operation == "TransactWriteItems":
-            return sum(2 * self._item_units(kind, op)
-                       for entry in request["TransactItems"] for kind, op in entry.items())
-        single = {"PutItem": "Put", "UpdateItem": "Update", "DeleteItem": "Delete"}
-        return self._item_units(single[operation], request) if operation in single else 0
+            return sum(2 * self._item_units(op)
+                       for entry in request["TransactItems"] for op in entry.values())
+        if operation in ("PutItem", "UpdateItem", "DeleteItem"):
+            return self._item_units(request)
+        return 0
 
-    def _item_units(self, kind: str, op: dict[str, Any]) -> int:
-        """Units of one write: the item's size rounded up to the KB. An update's item
-        is the item as last written here plus the values it sets (items only grow)."""
+    def _item_units(self, op: dict[str, Any]) -> int:
         table = op["TableName"]
-        if kind == "Put":
-            key, size = _key_of(op["Item"]), item_bytes(op["Item"])
-        else:
-            key = json.dumps(op["Key"], sort_keys=True)
-            size = self._sizes.get((table, key), item_bytes(op["Key"]))
-            if kind == "Update":
-                size += sum(attribute_bytes(v)
-                            for v in op.get("ExpressionAttributeValues", {}).values())
-        if kind in ("Put", "Update"):
-            self._sizes[(table, key)] = size
-        return max(1, math.ceil(size / 1024))
+        key = op.get("Key") or {name: op["Item"][name] for name in self._key_names(table)}
+        where = (table, json.dumps(key, sort_keys=True))
+        before = self._sizes.get(where, 0)
+        found = self.reader.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+        after = item_bytes(found) if found else 0
+        self._sizes[where] = after
+        return max(1, math.ceil(max(before, after) / 1024))
 
-
-def _key_of(item: dict[str, Any]) -> str:
-    """The key of a Put: Herald's tables key on `pk` (and `sk`); fall back to the item."""
-    key = {name: item[name] for name in ("pk", "sk", "message_id", "id") if name in item}
-    return json.dumps(key or item, sort_keys=True)
+    def _key_names(self, table: str) -> list[str]:
+        if table not in self._keys:
+            schema = self.reader.describe_table(TableName=table)["Table"]["KeySchema"]
+            self._keys[table] = [part["AttributeName"] for part in schema]
+        return self._keys[table]
 
 
 def chunks(size: int) -> int:
@@ -255,7 +259,10 @@ def run(emulator: Emulator, sizes: Sizes) -> list[Figure]:
     from local_stack.poller import scheduled_event
 
     env = emulator.fresh()
-    meter, ledger = Meter().attach(), SesLedger().attach()
+    import boto3
+
+    meter = Meter(boto3.session.Session().client("dynamodb")).attach()
+    ledger = SesLedger().attach()
     recorder = Recorder(meter)
     import app
 

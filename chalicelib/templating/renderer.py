@@ -25,7 +25,6 @@ from chalicelib.templating.sandbox import (
     max_bytes,
     render_bounds,
 )
-from chalicelib.templating.text import html_to_text
 
 MAX_LAYOUT_DEPTH = 3
 _SUBJECT_MAX = 998
@@ -165,11 +164,10 @@ class CompiledTemplate:
         self.sources.update({name: layout.html for name, (layout, _) in layouts.items()})
         self.env = make_environment(self.sources)
         self.compiled = {}
-        self.literals: dict[str, dict[int, set[str]]] = {}
-        for key, source in self.sources.items():
+        self._literals_by_key: dict[str, dict[int, set[str]]] = {}
+        for key in self.sources:
             try:
                 self.compiled[key] = self.env.get_template(key)
-                self.literals[key] = _literal_names(self.env.parse(source))
             except TemplateSyntaxError as exc:
                 raise _syntax_error(exc, key, doc.default_locale) from None
 
@@ -223,6 +221,9 @@ class CompiledTemplate:
 
     def _finish(self, html: str, text: str | None) -> tuple[str, str]:
         """CSS inlining and the derived text part, inside the same bounds as the render."""
+        # imported here: the API's render never finishes the mail (~2 ms of its cold start)
+        from chalicelib.templating.text import html_to_text
+
         try:
             html = _inline_css(html)
             return html, text if text is not None else html_to_text(html)
@@ -252,6 +253,18 @@ class CompiledTemplate:
             raise self._render_error(exc, key) from None
         return "".join(chunks)
 
+    def _literals(self, key: str) -> dict[int, set[str]]:
+        """The names a part spells, by line; parsed on the first error that needs them
+        (on the send path a second parse of every part costs 3-7 ms)."""
+        found = self._literals_by_key.get(key)
+        if found is None:
+            try:
+                found = _literal_names(self.env.parse(self.sources[key]))
+            except Exception:  # noqa: BLE001 - e.g. the render's timer: name nothing
+                return {}
+            self._literals_by_key[key] = found
+        return found
+
     def _render_error(self, exc: BaseException, key: str) -> RenderError:
         """A value-free error: the part, the line and a fixed description of the problem.
 
@@ -262,7 +275,7 @@ class CompiledTemplate:
         field = _field_of(name or key, self.doc.default_locale)
         where = f"{field}, line {line}: " if line else f"{field}: "
         if isinstance(exc, UndefinedError):
-            literals = self.literals.get(name or key, {}).get(line or 0, set())
+            literals = self._literals(name or key).get(line or 0, set())
             return RenderError(where + _undefined_message(str(exc), literals), field=field,
                                line=line, code="undefined_variable")
         if isinstance(exc, RenderLimitExceeded):
