@@ -1,5 +1,5 @@
-"""Each render bomb of tests/test_render_bounds.py in a fresh process, on a worker
-thread: the time to refusal and the process's RSS growth (ru_maxrss) it caused.
+"""Each render bomb of tests/functional/test_render_bounds.py in a fresh process, on a
+worker thread: the time to refusal and the process's RSS growth (ru_maxrss) it caused.
 
 Run: python -m bench.render_bombs
 """
@@ -14,9 +14,10 @@ import time
 
 
 def _measure(name: str) -> dict[str, object]:
-    from tests.test_render_bounds import BOMBS, _compiled
+    from tests.functional.test_render_bounds import BOMBS
+    from tests.helpers import compiled_html
 
-    template = _compiled(BOMBS[name][0])
+    template = compiled_html(BOMBS[name][0])
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     outcome: dict[str, object] = {}
 
@@ -40,7 +41,7 @@ def main() -> None:
     if len(sys.argv) > 1:
         print(json.dumps(_measure(sys.argv[1])))
         return
-    from tests.test_render_bounds import BOMBS
+    from tests.functional.test_render_bounds import BOMBS
 
     print(f"{'bomb':32} {'seconds':>7} {'RSS MB':>7}  error")
     for name in BOMBS:

@@ -4,8 +4,9 @@ Chalice's autogen reads only app.py and knows no sesv2, so it cannot see
 what chalicelib calls. Each function's grants are listed here; resources
 are ARN patterns in `Fn::Sub` syntax, so the package path uses them as they
 are and the `chalice deploy` path fills them from the stage's env vars into
-`.chalice/policy-<stage>-<function>.json`. tests/test_deploy_iam.py checks
-the grants against the boto3 calls the code makes, both ways.
+`.chalice/policy-<stage>-<function>.json`. tests/unit/test_deploy_iam.py and
+tests/functional/test_deploy_iam.py check the grants against the boto3 calls the
+code makes, both ways.
 """
 from __future__ import annotations
 

@@ -4,6 +4,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from chalicelib.templating.model import parse_template
+from chalicelib.templating.renderer import CompiledTemplate, RenderLimits
+from infra.outputs import EXTRA_OUTPUTS, STAGE_ENV
+
+ALARM = "herald-dev-DeadLetterAlarm"
+# A stack's outputs as CloudFormation returns them, each value naming its output.
+STACK_OUTPUTS = {name: f"value-of-{name}" for name in
+                 [row.output for row in STAGE_ENV] + list(EXTRA_OUTPUTS)}
 OTP = {
     "subject": "Your code for {{ product }}",
     "html": "<p>Hello {{ name }}, your code is <b>{{ code }}</b></p>",
@@ -13,6 +21,41 @@ OTP = {
                   "name": {"required": True, "sample": "Ana"},
                   "product": {"required": False, "default": "Herald"}},
 }
+
+
+def compiled_html(html: str, limits: RenderLimits | None = None) -> CompiledTemplate:
+    """A template of `html` alone, compiled as the renderer holds it."""
+    return CompiledTemplate(parse_template("t", {"subject": "s", "html": html}), "v1", {},
+                            limits or RenderLimits())
+
+
+def herald_app() -> Any:
+    """Herald's Chalice app, imported on first use (that builds every route)."""
+    import app
+
+    return app.app
+
+
+def routes() -> list[tuple[str, str, Any]]:
+    """(path, method, route entry) of every route of Herald's app."""
+    return [(path, method, entry) for path, methods in herald_app().routes.items()
+            for method, entry in methods.items()]
+
+
+def alarm_change(state: str, name: str = ALARM) -> str:
+    """A CloudWatch alarm's state change, as SNS hands it to forward_alarm."""
+    return json.dumps({"AlarmName": name, "NewStateValue": state,
+                       "NewStateReason": "Threshold Crossed: 1 datapoint [2.0] >= 1.0",
+                       "AlarmDescription": "Mail waits in the DLQ",
+                       "StateChangeTime": "2026-11-29T10:00:00.000+0000"})
+
+
+def herald_send_body(**changes: Any) -> str:
+    """A queued send message as a DLQ holds it (secret `code`), with `changes` on top."""
+    send_body = {"v": 1, "message_id": "m-odd", "to": "u@example.com", "template": "otp",
+                 "version": "v1", "locale": "en", "variables": {"code": "SECRET-4242"},
+                 "secret": ["code"], "enqueued_at": 1_700_000_000_000, "expires_at": None}
+    return json.dumps({**send_body, **changes})
 
 
 def put_template(client: Any, name: str, body: dict[str, Any]) -> Any:
@@ -53,3 +96,11 @@ def receive_event(sqs: Any, queue_url: str, max_messages: int = 10) -> dict[str,
 def consume(client: Any, event: dict[str, Any]) -> Any:
     """Run the real SQS handler on `event`; returns the handler's payload."""
     return client.lambda_.invoke("consume_send_queue", event).payload
+
+
+def sent_mail() -> list:
+    """Raw messages the emulated SES (moto) accepted, oldest first."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)

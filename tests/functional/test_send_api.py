@@ -7,18 +7,11 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
-from conftest import sent_mail
-from helpers import OTP, body, consume, post, put_template, receive_event, send
+from helpers import OTP, body, consume, post, put_template, receive_event, send, sent_mail
 
 from chalicelib import wiring
 from chalicelib.platform import dynamo
 from local_stack.poller import scheduled_event
-
-
-@pytest.fixture
-def otp(client):
-    assert put_template(client, "otp", OTP).status_code == 200
-    return client
 
 
 def _queued(aws):

@@ -1,5 +1,5 @@
-"""Shared fixtures: an emulated AWS account with Herald's resources, and the
-Chalice test client bound to the `dev` stage."""
+"""The functional layer's fixtures: an emulated AWS account with Herald's resources,
+the Chalice test client bound to the `dev` stage, and the OTP template saved on it."""
 from __future__ import annotations
 
 import json
@@ -9,15 +9,15 @@ from pathlib import Path
 import boto3
 import pytest
 from chalice.test import Client
+from helpers import OTP, herald_app, put_template
 from moto import mock_aws
-from moto.core import DEFAULT_ACCOUNT_ID
 
 from chalicelib import wiring
 from chalicelib.platform.settings import Settings
 from local_stack.emulator import honour_transaction_tokens, serialize_dynamodb_in_process
 from local_stack.resources import create_resources
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 STAGE_ENV = json.loads((PROJECT / ".chalice" / "config.json").read_text())["stages"]["dev"][
     "environment_variables"]
 
@@ -53,18 +53,26 @@ def aws(stage_env):
 
 @pytest.fixture
 def client(aws):
-    with Client(_app(), stage_name="dev", project_dir=str(PROJECT)) as test_client:
+    with Client(herald_app(), stage_name="dev", project_dir=str(PROJECT)) as test_client:
         yield test_client
 
 
-def _app():
-    import app
+@pytest.fixture
+def otp_template() -> dict:
+    """What `otp` saves; a module overrides this fixture to save a variant."""
+    return OTP
 
-    return app.app
+
+@pytest.fixture
+def otp(client, otp_template):
+    """The client, with the OTP template saved as `otp`."""
+    assert put_template(client, "otp", otp_template).status_code == 200
+    return client
 
 
-def sent_mail() -> list:
-    """Raw messages the emulated SES accepted, oldest first."""
-    from moto.ses.models import ses_backends
-
-    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+@pytest.fixture
+def staff_client(client, monkeypatch):
+    """The dev stage as deployed: group checks on."""
+    monkeypatch.setenv("HERALD_AUTH_MODE", "cognito")
+    wiring.reset()
+    return client

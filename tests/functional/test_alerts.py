@@ -2,21 +2,12 @@
 minutes (seed 000), through the forward_alarm handler against moto."""
 from __future__ import annotations
 
-import json
-
 import boto3
 import pytest
+from helpers import ALARM
+from helpers import alarm_change as _change
 
 from chalicelib.operations import alerts
-
-ALARM = "herald-dev-DeadLetterAlarm"
-
-
-def _change(state: str, name: str = ALARM) -> str:
-    return json.dumps({"AlarmName": name, "NewStateValue": state,
-                       "NewStateReason": "Threshold Crossed: 1 datapoint [2.0] >= 1.0",
-                       "AlarmDescription": "Mail waits in the DLQ",
-                       "StateChangeTime": "2026-11-29T10:00:00.000+0000"})
 
 
 @pytest.fixture
@@ -91,12 +82,6 @@ def test_a_message_that_is_not_an_alarm_is_forwarded_as_it_came(client, aws, inb
     assert _forward(client, "not json") == {"forwarded": 1, "held": 0}
     [notice] = inbox()
     assert "Alarm: unrecognised" in notice and "not json" in notice
-
-
-def test_subject_fits_sns_limits():
-    change = alerts.AlarmChange.from_message(_change("ALARM", "é" * 300))
-    subject = change.subject("prod")
-    assert len(subject) <= 100 and subject.isascii() and subject.startswith("Herald prod ALARM")
 
 
 def test_the_window_is_fifteen_minutes_from_the_last_notification(aws, inbox):

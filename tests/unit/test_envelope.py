@@ -37,3 +37,20 @@ def test_a_sent_note_carries_no_variables():
 def test_unknown_versions_kinds_and_shapes_are_refused_by_name(raw, says):
     with pytest.raises(envelope.BadEnvelope, match=says):
         envelope.decode(raw)
+
+
+def test_a_send_body_survives_the_queue_unchanged():
+    body = envelope.send_body("m-1", "a@example.com", "otp", "v3", {"base": "v1"}, "pt-BR",
+                              {"code": "123456", "nested": {"list": [1, "é"]}}, ["code"],
+                              1_700_000_600.5, 1_700_000_000_000)
+    message = envelope.decode(envelope.encode(body))
+    assert message == envelope.Envelope(envelope.SEND, "m-1", body)
+    assert message.expires_at == 1_700_000_600.5 and message.secret_names == ["code"]
+
+
+def test_a_send_written_before_kinds_existed_is_still_sent():
+    old = {"v": 1, "message_id": "m-old", "to": "a@example.com", "template": "otp",
+           "version": "v1", "variables": {}}
+    message = envelope.decode(json.dumps(old))
+    assert (message.kind, message.message_id, message.expires_at) == (envelope.SEND, "m-old",
+                                                                      None)

@@ -1,13 +1,13 @@
-"""Least privilege per function: the policies of infra/iam.py grant exactly the
-actions the code calls, on the stage's own resources, and Chalice uses them."""
+"""Least privilege per function, at run time: every AWS call each function makes through
+the moto flow is allowed by its policy, and every grant is used. The static checks are in
+tests/unit/test_deploy_iam.py."""
 from __future__ import annotations
 
 import fnmatch
 import json
 
 import boto3
-import pytest
-from boto_calls import CallRecorder, allows, needs, source_files, static_actions
+from boto_calls import CallRecorder, allows, needs
 from helpers import OTP, body, consume, post, put_template, receive_event, send
 from moto.core import DEFAULT_ACCOUNT_ID
 
@@ -15,7 +15,6 @@ from chalicelib import wiring
 from chalicelib.operations import alerts
 from chalicelib.platform import aws as aws_clients
 from infra import iam, names
-from infra.package import lambda_functions
 from infra.stage import PROJECT, load_stage, read_config
 from local_stack.poller import scheduled_event
 from local_stack.ses_feedback import feedback_queue_event
@@ -24,86 +23,14 @@ CHALICE = PROJECT / ".chalice"
 STAGES = sorted(read_config()["stages"])
 FIXTURES = PROJECT / "tests" / "fixtures" / "ses-events"
 
-
-def _app():
-    import app
-
-    return app.app
-
-
-def test_every_function_is_declared_and_uses_its_own_policy_file():
-    config = read_config()
-    assert config["autogen_policy"] is False
-    assert set(iam.POLICIES) == set(lambda_functions(_app()))
-    for stage in STAGES:
-        declared = config["stages"][stage]["lambda_functions"]
-        assert set(declared) == set(iam.POLICIES)
-        for function, settings in declared.items():
-            assert settings["iam_policy_file"] == names.policy_file(stage, function)
-
-
-@pytest.mark.parametrize("stage", STAGES)
-def test_policy_files_are_generated_from_the_declaration(stage):
-    stage_config = load_stage(stage)
-    for function in iam.POLICIES:
-        written = json.loads((CHALICE / names.policy_file(stage, function)).read_text())
-        assert written == iam.literal_policy(stage_config, function), (
-            f"run: python -c \"from infra import iam, stage; "
-            f"iam.write_policy_files(stage.load_stage('{stage}'))\"")
-
-
-def test_granted_actions_are_exactly_those_the_code_calls():
-    called = static_actions(PROJECT / "chalicelib")
-    granted = {action for grants in iam.POLICIES.values() for grant in grants
-               if not grant.platform for action in grant.actions}
-    assert granted - called == set(), "granted but never called"
-    assert called - granted == set(), "called but never granted"
-
-
-def test_the_static_reading_finds_calls_in_nested_packages():
-    # the SES send lives two packages deep (delivery/channels/email.py)
-    source = PROJECT / "chalicelib"
-    assert source / "delivery" / "channels" / "email.py" in source_files(source)
-    assert "ses:SendEmail" in static_actions(source)
-
-
-@pytest.mark.parametrize("stage", STAGES)
-def test_no_wildcard_actions_and_resources_scoped(stage):
-    stage_config = load_stage(stage)
-    for function in iam.POLICIES:
-        for statement in iam.literal_policy(stage_config, function)["Statement"]:
-            assert all("*" not in action for action in statement["Action"])
-            for resource in statement["Resource"]:
-                if resource == "*":
-                    assert statement["Action"] == ["cloudwatch:GetMetricStatistics"]
-                else:
-                    assert f":{stage_config.region}:" in resource or resource.startswith(
-                        "arn:aws:s3:::herald-"), resource
-    logs = iam.literal_policy(stage_config, "consume_send_queue")["Statement"][0]
-    assert logs["Resource"] == [f"arn:aws:logs:us-east-1:123456789012:log-group:"
-                                f"/aws/lambda/herald-{stage}-consume_send_queue:*"]
-
-
-def test_consumer_may_send_only_from_the_stages_identity_with_its_configuration_set():
-    [grant] = [g for g in iam.literal_policy(load_stage("prod"), "consume_send_queue")[
-        "Statement"] if g["Action"] == ["ses:SendEmail"]]
-    assert grant["Resource"] == [
-        "arn:aws:ses:us-east-1:123456789012:identity/example.com",
-        "arn:aws:ses:us-east-1:123456789012:configuration-set/herald-prod"]
-    assert grant["Condition"] == {"StringLike": {"ses:FromAddress": "*@example.com"}}
-    [cfn] = [g for g in iam.cfn_policy(load_stage("prod"), "consume_send_queue")["Statement"]
-             if g["Action"] == ["ses:SendEmail"]]
-    assert cfn["Condition"] == grant["Condition"]
-
-
-def test_only_the_forwarder_publishes_to_the_admin_topic_with_the_topic_key():
-    policies = {f: iam.literal_policy(load_stage("dev"), f) for f in iam.POLICIES}
-    publishers = {f for f, p in policies.items() for s in p["Statement"]
-                  if "sns:Publish" in s["Action"]}
-    assert publishers == {"forward_alarm"}
-    [key] = [s for s in policies["forward_alarm"]["Statement"] if s["Sid"] == "EncryptNotice"]
-    assert key["Condition"] == {"ForAnyValue:StringEquals": {
-        "kms:ResourceAliases": "alias/herald-dev-topics"}}
+WATCHED = ("s3", "sqs", "dynamodb", "sesv2", "cloudwatch", "sns")
+# Grants the moto flow below cannot reach, and why.
+UNREACHED = {
+    (names.API_HANDLER, "sqs:StartMessageMoveTask"): "moto has no message move task",
+    ("consume_send_queue", "sqs:SendMessage"):
+        "queues a `sent` note only when DynamoDB refuses the record "
+        "(tests/functional/test_delivery_*)",
+}
 
 
 def _ses_bounce(ses_message_id: str, to: str) -> str:
@@ -113,15 +40,6 @@ def _ses_bounce(ses_message_id: str, to: str) -> str:
     for entry in event["bounce"]["bouncedRecipients"]:
         entry["emailAddress"] = to
     return json.dumps(event)
-
-
-WATCHED = ("s3", "sqs", "dynamodb", "sesv2", "cloudwatch", "sns")
-# Grants the moto flow below cannot reach, and why.
-UNREACHED = {
-    (names.API_HANDLER, "sqs:StartMessageMoveTask"): "moto has no message move task",
-    ("consume_send_queue", "sqs:SendMessage"):
-        "queues a `sent` note only when DynamoDB refuses the record (tests/test_delivery_*)",
-}
 
 
 def _watch(recorder: CallRecorder, region: str) -> None:

@@ -7,22 +7,16 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import sent_mail as ses_accepted
-from helpers import OTP, body, consume, put_template, receive_event, send
+from helpers import body, consume, receive_event, send
+from helpers import sent_mail as ses_accepted
 
 from chalicelib import wiring
-from chalicelib.feedback.ses import DETAIL_KEYS, FeedbackFailed
+from chalicelib.feedback.ses import FeedbackFailed
 from local_stack.ses_feedback import feedback_events, feedback_queue_event
 
-FIXTURES = Path(__file__).parent / "fixtures" / "ses-events"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "ses-events"
 HANDLER = "handle_ses_feedback"
 TO = "user@example.com"
-
-
-@pytest.fixture
-def otp(client):
-    assert put_template(client, "otp", OTP).status_code == 200
-    return client
 
 
 def sent_mail(client, aws, to=TO):
@@ -246,56 +240,6 @@ def test_aws_trouble_returns_the_event_to_the_queue(otp, aws, monkeypatch):
 
 
 # -- the local stack's SES simulator ------------------------------------------
-
-def ses_message(event):
-    """The SES event inside a feedback-queue Lambda event's one record."""
-    return json.loads(json.loads(event["Records"][0]["body"])["Message"])
-
-
-def kinds(events):
-    return [ses_message(e)["eventType"] for e in events]
-
-
-@pytest.mark.parametrize(("recipient", "expected"), [
-    ("ana@example.com", ["Send", "Delivery"]),
-    ("success@simulator.amazonses.com", ["Send", "Delivery"]),
-    ("bounce@simulator.amazonses.com", ["Send", "Bounce"]),
-    ("Bounce+label@Simulator.AmazonSES.com", ["Send", "Bounce"]),
-    ("suppressionlist@simulator.amazonses.com", ["Send", "Bounce"]),
-    ("complaint@simulator.amazonses.com", ["Send", "Delivery", "Complaint"]),
-])
-def test_simulator_mailboxes_produce_the_events_ses_would(recipient, expected):
-    events = feedback_events(recipient, "ses-1", "m-1", "Herald <no-reply@example.com>", "Hi")
-    assert kinds(events) == expected
-
-
-def test_simulated_events_have_the_shape_of_real_ones():
-    envelope = json.loads((FIXTURES / "sns-lambda-envelope.json").read_text())["Records"][0]
-    # SNS -> SQS spells two keys differently from SNS -> Lambda, and has no attributes
-    renamed = {"SigningCertUrl": "SigningCertURL", "UnsubscribeUrl": "UnsubscribeURL"}
-    sqs_keys = {renamed.get(key, key) for key in envelope["Sns"]} - {"MessageAttributes"}
-    for recipient, fixtures in (
-            ("bounce@simulator.amazonses.com", ["event-send", "event-bounce-permanent"]),
-            ("complaint@simulator.amazonses.com",
-             ["event-send", "event-delivery", "event-complaint"])):
-        events = feedback_events(recipient, "ses-1", "m-1", "no-reply@example.com", "Hi",
-                                 now=1_700_000_000.0)
-        for event, fixture in zip(events, fixtures, strict=True):
-            [record] = event["Records"]
-            assert json.loads(record["body"]).keys() == sqs_keys
-            message = ses_message(event)
-            real = json.loads((FIXTURES / f"{fixture}.json").read_text())
-            assert message.keys() == real.keys()
-            assert message["mail"].keys() == real["mail"].keys()
-            detail = DETAIL_KEYS[message["eventType"]]
-            assert message[detail].keys() == real[detail].keys()
-            assert message["mail"]["messageId"] == "ses-1"
-            assert message["mail"]["tags"]["herald_message_id"] == ["m-1"]
-            assert message["mail"]["timestamp"] == "2023-11-14T22:13:20.000Z"
-    [_, bounce] = feedback_events("bounce@simulator.amazonses.com", "s", "m", "a@example.com",
-                                  "")
-    detail = ses_message(bounce)["bounce"]
-    assert (detail["bounceType"], detail["bounceSubType"]) == ("Permanent", "General")
 
 
 def test_simulated_bounce_through_the_handler_suppresses_the_address(otp, aws):

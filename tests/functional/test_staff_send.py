@@ -7,14 +7,7 @@ from email.policy import default as default_policy
 
 import boto3
 import pytest
-from conftest import sent_mail
-from helpers import OTP, body, consume, post, put_template, receive_event, send
-
-
-@pytest.fixture
-def otp(client):
-    assert put_template(client, "otp", OTP).status_code == 200
-    return client
+from helpers import OTP, body, consume, post, put_template, receive_event, send, sent_mail
 
 
 def send_test(client, payload, template="otp"):

@@ -5,9 +5,8 @@ import json
 import time
 
 import boto3
-import pytest
 from botocore.exceptions import ClientError
-from helpers import OTP, body, consume, put_template, receive_event, send
+from helpers import body, consume, receive_event, send
 
 from chalicelib import wiring
 from local_stack.ses_feedback import feedback_events
@@ -19,12 +18,6 @@ UNITS = {"Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megab
          "Percent", "Count", "Bytes/Second", "Kilobytes/Second", "Megabytes/Second",
          "Gigabytes/Second", "Terabytes/Second", "Bits/Second", "Kilobits/Second",
          "Megabits/Second", "Gigabits/Second", "Terabits/Second", "Count/Second", "None"}
-
-
-@pytest.fixture
-def otp(client):
-    assert put_template(client, "otp", OTP).status_code == 200
-    return client
 
 
 def lines(capsys):

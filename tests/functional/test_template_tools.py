@@ -10,7 +10,7 @@ from chalicelib.templating.model import parse_template
 from tools import templates as tool
 from tools.template_files import read_all
 
-STARTERS = Path(__file__).resolve().parent.parent / "templates"
+STARTERS = Path(__file__).resolve().parents[2] / "templates"
 
 
 def test_push_then_pull_round_trips_the_starter_set(client, tmp_path):

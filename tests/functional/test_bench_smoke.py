@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 FIGURES = ("cold start to `import app`", "cold start to first POST", "per 1,000 mails",
            "per accepted POST", "consumer AWS calls", "render otp-code", "uncached / cached",
            "batch of 10", "sustained send rate", "start to /health", "end to end",

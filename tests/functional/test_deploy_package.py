@@ -385,10 +385,3 @@ def test_each_function_has_its_declared_policy_and_shared_name(built, stage):
         assert props["Role"] == {"Fn::GetAtt": [names.role_logical_id(function), "Arn"]}
 
 
-def test_a_visibility_timeout_under_six_function_timeouts_is_refused():
-    stage = load_stage("dev")
-    short = type(stage)(**{**stage.__dict__,
-                           "env": {**stage.env, "HERALD_VISIBILITY_TIMEOUT_S": "30"}})
-    with pytest.raises(ValueError, match="HERALD_VISIBILITY_TIMEOUT_S is 30 s: it must be at "
-                                         "least 6 x lambda_timeout"):
-        resources_template(short)

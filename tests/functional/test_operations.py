@@ -8,18 +8,11 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
-from conftest import sent_mail
-from helpers import OTP, body, consume, put_template, receive_event, send
+from helpers import body, consume, herald_send_body, receive_event, send, sent_mail
 
 from chalicelib import wiring
 
 JSON = {"Content-Type": "application/json"}
-
-
-@pytest.fixture
-def otp(client):
-    assert put_template(client, "otp", OTP).status_code == 200
-    return client
 
 
 @pytest.fixture
@@ -30,10 +23,8 @@ def by_hand(monkeypatch):
 
 
 def herald_body(index, code="SECRET-4242"):
-    return json.dumps({"v": 1, "message_id": f"m-{index}", "to": f"u{index}@example.com",
-                       "template": "otp", "version": "v1", "locale": "en",
-                       "variables": {"code": code, "name": "Bo"}, "secret": ["code"],
-                       "enqueued_at": 1_700_000_000_000, "expires_at": None})
+    return herald_send_body(message_id=f"m-{index}", to=f"u{index}@example.com",
+                            variables={"code": code, "name": "Bo"})
 
 
 def fill_dlq(aws, bodies):

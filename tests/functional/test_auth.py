@@ -6,20 +6,11 @@ import base64
 import json
 import re
 
-import pytest
-from chalice import CognitoUserPoolAuthorizer, IAMAuthorizer
-from helpers import OTP, body, put_template
+from chalice import CognitoUserPoolAuthorizer
+from helpers import OTP, body, put_template, routes
 
 from chalicelib import wiring
 from chalicelib.api import auth
-from chalicelib.errors import Forbidden
-from chalicelib.platform.settings import Settings
-
-
-def _app():
-    import app
-
-    return app.app
 
 
 def token(*groups: str) -> str:
@@ -35,32 +26,8 @@ def as_staff(*groups: str) -> dict[str, str]:
     return {"Authorization": token(*groups), "Content-Type": "application/json"}
 
 
-@pytest.fixture
-def staff_client(client, monkeypatch):
-    """The dev stage as deployed: group checks on."""
-    monkeypatch.setenv("HERALD_AUTH_MODE", "cognito")
-    wiring.reset()
-    return client
-
-
-def _routes():
-    return [(path, method, entry) for path, methods in _app().routes.items()
-            for method, entry in methods.items()]
-
-
-def test_service_routes_use_iam_and_admin_routes_the_staff_pool():
-    for path, method, entry in _routes():
-        if path == "/health":
-            assert entry.authorizer is None
-        elif path.startswith("/emails"):
-            assert isinstance(entry.authorizer, IAMAuthorizer), (method, path)
-        else:
-            assert isinstance(entry.authorizer, CognitoUserPoolAuthorizer), (method, path)
-            assert entry.authorizer.name == auth.STAFF_AUTHORIZER_NAME
-
-
 def test_every_staff_route_refuses_a_user_in_no_group(staff_client):
-    staff_routes = [(p, m) for p, m, e in _routes()
+    staff_routes = [(p, m) for p, m, e in routes()
                     if isinstance(e.authorizer, CognitoUserPoolAuthorizer)]
     assert len(staff_routes) >= 10
     for path, method in staff_routes:
@@ -115,48 +82,6 @@ def test_editors_send_tests_and_all_staff_look_messages_up(staff_client):
 
 def test_local_mode_needs_no_sign_in(client):
     assert put_template(client, "otp", OTP).status_code == 200
-
-
-class _Request:
-    def __init__(self, claims: dict | None) -> None:
-        self.context = {"authorizer": {"claims": claims}} if claims is not None else {}
-
-
-@pytest.mark.parametrize("raw, groups", [
-    (["editors", "operators"], {"editors", "operators"}),
-    ("editors,operators", {"editors", "operators"}),   # API Gateway REST
-    ("[editors operators]", {"editors", "operators"}),  # API Gateway, space separated
-    ("operators", {"operators"}),
-    (None, set()),
-])
-def test_group_claims_in_every_shape_api_gateway_sends(raw, groups):
-    claims = {} if raw is None else {"cognito:groups": raw}
-    assert auth.groups_of(_Request(claims)) == groups
-
-
-def test_checks_are_on_unless_explicitly_off(monkeypatch):
-    assert Settings().auth_mode == "cognito"
-    for mode in ("", "cognito", "OFF", "none"):
-        monkeypatch.setenv("HERALD_AUTH_MODE", mode)
-        wiring.reset()
-        with pytest.raises(Forbidden):
-            auth.require(_Request(None), auth.EDITORS)
-    monkeypatch.setenv("HERALD_AUTH_MODE", "off")
-    wiring.reset()
-    auth.require(_Request(None), auth.EDITORS)
-    wiring.reset()
-
-
-def test_cors_allows_only_the_admin_ui_origin(monkeypatch):
-    monkeypatch.delenv("HERALD_ADMIN_ORIGIN", raising=False)
-    wiring.reset()
-    assert auth.staff_cors() is None
-    monkeypatch.setenv("HERALD_ADMIN_ORIGIN", "https://d111.cloudfront.net")
-    wiring.reset()
-    headers = auth.staff_cors().get_access_control_headers()
-    assert headers["Access-Control-Allow-Origin"] == "https://d111.cloudfront.net"
-    assert "Authorization" in headers["Access-Control-Allow-Headers"]
-    wiring.reset()
 
 
 def test_errors_carry_the_cors_headers_so_the_admin_ui_can_read_them(staff_client, monkeypatch):

@@ -1,0 +1,117 @@
+"""The package layers hold: each rule says which modules a part of the tree may not import.
+Imports are read with `ast` (nothing is imported), including those inside functions, so a
+lazy import cannot slip past; a broken rule names each file and import that breaks it."""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+HERALD = ("chalicelib", "app", "infra", "local_stack", "tests", "bench", "scripts", "tools",
+          "herald_client")
+
+
+def module_of(path: Path, root: Path = PROJECT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path, root: Path = PROJECT) -> set[str]:
+    """Every module (or module.name) `path` imports, relative imports made absolute."""
+    package = module_of(path, root)
+    if path.name != "__init__.py":
+        package = package.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join([*parent, base] if base else parent)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def under(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Python files under `sources` (minus `exempt`) import nothing under `forbidden`
+    except what is under `allowed`."""
+
+    sources: tuple[str, ...]
+    forbidden: tuple[str, ...]
+    allowed: tuple[str, ...] = ()
+    exempt: tuple[str, ...] = ()
+
+    def files(self) -> list[Path]:
+        found = []
+        for source in self.sources:
+            path = PROJECT / source
+            found += [path] if path.is_file() else sorted(path.rglob("*.py"))
+        return [f for f in found
+                if not any(f.relative_to(PROJECT).as_posix().startswith(e) for e in self.exempt)]
+
+    def broken_by(self) -> list[str]:
+        return sorted(f"{path.relative_to(PROJECT)} imports {module}"
+                      for path in self.files() for module in imports_of(path)
+                      if under(module, self.forbidden) and not under(module, self.allowed))
+
+
+RULES = {
+    # the base every package stands on: AWS clients, items, logs, metrics, settings
+    "platform imports nothing of Herald's outside platform": Rule(
+        ("chalicelib/platform",), HERALD, allowed=("chalicelib.platform",)),
+    # HTTP is one layer: domain errors and logic know nothing of Chalice. infra/ is exempt
+    # because packaging reads the Chalice app's event sources (infra/package.py).
+    "only api/, app.py, local_stack and infra packaging import chalice": Rule(
+        ("chalicelib", "app.py", "infra", "local_stack"), ("chalice",),
+        exempt=("chalicelib/api/", "app.py", "local_stack/", "infra/package.py")),
+    "infra never imports the local stack": Rule(("infra",), ("local_stack",)),
+    "the product imports no test, bench, dev or deploy code": Rule(
+        ("chalicelib",), ("moto", "pytest", "local_stack", "tests", "bench", "infra", "scripts",
+                          "tools", "app")),
+    "records know nothing of the paths that use them": Rule(
+        ("chalicelib/records",), tuple(f"chalicelib.{p}" for p in (
+            "sending", "delivery", "api", "operations", "feedback", "wiring"))),
+    "templating knows nothing of sending, delivery, records or operations": Rule(
+        ("chalicelib/templating",), tuple(f"chalicelib.{p}" for p in (
+            "sending", "delivery", "records", "operations", "feedback", "wiring"))),
+    "the queue message format stands on platform alone": Rule(
+        ("chalicelib/messages",), HERALD, allowed=("chalicelib.messages", "chalicelib.platform",
+                                                   "chalicelib.errors")),
+    "delivery and feedback never reach into sending, api or operations": Rule(
+        ("chalicelib/delivery", "chalicelib/feedback"), tuple(f"chalicelib.{p}" for p in (
+            "sending", "api", "operations", "wiring"))),
+    "only app.py and the local stack use the composition root": Rule(
+        ("chalicelib", "infra"), ("chalicelib.wiring",), exempt=("chalicelib/wiring.py",)),
+    "the unit layer runs without emulated AWS, a server or a browser": Rule(
+        ("tests/unit",), ("moto", "chalice.test", "local_stack.emulator", "local_stack.server",
+                          "stack_process", "requests", "playwright")),
+}
+
+
+@pytest.mark.parametrize("name", RULES)
+def test_layer_rule_holds(name):
+    broken = RULES[name].broken_by()
+    assert not broken, "\n".join(broken)
+
+
+def test_the_reader_sees_lazy_relative_and_aliased_imports(tmp_path):
+    package = tmp_path / "chalicelib" / "records"
+    package.mkdir(parents=True)
+    module = package / "log.py"
+    module.write_text("import json as j\nfrom . import states\nfrom ..sending import accept\n"
+                      "def later():\n    from chalice import Response\n")
+    assert imports_of(module, tmp_path) == {
+        "json", "chalicelib.records.states", "chalicelib.sending.accept", "chalice.Response"}
+    rule = RULES["records know nothing of the paths that use them"]
+    assert under("chalicelib.sending.accept", rule.forbidden)
+    assert not under("chalicelib.sendings", rule.forbidden)
