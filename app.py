@@ -8,7 +8,7 @@ middleware below.
 from chalice import Chalice, Rate
 from chalice.app import Request
 
-from chalicelib.api import auth, paging
+from chalicelib.api import auth
 from chalicelib.api.errors import UnsupportedMediaType, error_response, internal_error_response
 from chalicelib.api.http import (
     author_of,
@@ -20,7 +20,7 @@ from chalicelib.api.http import (
 )
 from chalicelib.api.routes import RouteGroup
 from chalicelib.operations import suppression_admin
-from chalicelib.platform import logs
+from chalicelib.platform import logs, paging
 from chalicelib.platform.settings import (
     alarm_topic_name,
     consumer_max_concurrency,

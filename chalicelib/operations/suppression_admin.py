@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from chalicelib.addresses import Address, parse_address
-from chalicelib.api import paging
 from chalicelib.errors import BadRequest, NotFound
+from chalicelib.platform import paging
 
 if TYPE_CHECKING:  # app imports this module; the list adapter loads with its service
     from chalicelib.records.suppression import SuppressionList

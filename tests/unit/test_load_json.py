@@ -1,14 +1,14 @@
-"""Untrusted JSON (api/http.load_json): nesting is refused before parsing, lone surrogates
-(which no MIME builder can encode) are refused naming where they are, and both answer 400
-naming the field a caller has to fix."""
+"""Untrusted JSON (platform/untrusted_json.load_json): nesting is refused before parsing,
+lone surrogates (which no MIME builder can encode) are refused naming where they are, and
+both answer 400 naming the field a caller has to fix."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from chalicelib.api.http import MAX_JSON_DEPTH, load_json
 from chalicelib.errors import BadRequest
+from chalicelib.platform.untrusted_json import MAX_JSON_DEPTH, load_json
 
 
 def _nested(levels: int) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.api.paging import decode_cursor, encode_cursor, limit
 from chalicelib.errors import BadRequest
+from chalicelib.platform.paging import decode_cursor, encode_cursor, limit
 
 
 def test_limit_defaults_and_accepts_the_whole_range():
