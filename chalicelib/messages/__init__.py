@@ -1,0 +1,12 @@
+"""The queue message: one versioned envelope (what producers write and the
+consumer reads back) and the send queue it travels on.
+"""
+from chalicelib.platform.exports import exported, lazy_exports
+
+_WHERE = exported({
+    "envelope": ("Envelope", "BadEnvelope", "encode", "decode"),
+    "queue": ("SendQueue",),
+})
+_SUBMODULES = ("envelope",)
+__all__ = [*_WHERE, *_SUBMODULES]
+__getattr__ = lazy_exports(__name__, _WHERE, _SUBMODULES)

@@ -1,0 +1,12 @@
+"""What operators use: queue counts, the DLQ view with redrive and discard,
+the suppression list's admin, and alarm notices.
+"""
+from chalicelib.platform.exports import exported, lazy_exports
+
+_WHERE = exported({
+    "dlq": ("QueueAdmin",),
+    "alerts": ("AlarmForwarder", "forwarder"),
+})
+_SUBMODULES = ("suppression_admin", "alerts")
+__all__ = [*_WHERE, *_SUBMODULES]
+__getattr__ = lazy_exports(__name__, _WHERE, _SUBMODULES)
