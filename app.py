@@ -19,7 +19,6 @@ from chalicelib.api.http import (
     require_json_content,
 )
 from chalicelib.api.routes import RouteGroup
-from chalicelib.operations import suppression_admin
 from chalicelib.platform import logs, paging
 from chalicelib.platform.settings import (
     alarm_topic_name,
@@ -27,8 +26,6 @@ from chalicelib.platform.settings import (
     feedback_queue_name,
     send_queue_name,
 )
-from chalicelib.records.message_log import look_up
-from chalicelib.sending import staff_send
 from chalicelib.wiring import services
 
 app = Chalice(app_name="herald")
@@ -123,8 +120,7 @@ def preview_draft():
 
 @editors.route("/templates/{name}/test-send", methods=("POST",))
 def send_test_mail(name):
-    accepted = staff_send.send_test(services().cache, services().producer, name,
-                                    json_body(app.current_request))
+    accepted = services().staff_send.send(name, json_body(app.current_request))
     return json_response(accepted, status=202)
 
 
@@ -139,31 +135,31 @@ def send_email():
 
 @service_callers.route("/emails/{message_id}")
 def get_email(message_id):
-    return look_up(services().message_log, message_id)
+    return services().message_log.look_up(message_id)
 
 
 @staff.route("/messages/{message_id}")
 def get_message(message_id):
-    return look_up(services().message_log, message_id)
+    return services().message_log.look_up(message_id)
 
 
 @staff.route("/suppressions")
 def list_suppressions():
     request = app.current_request
-    return suppression_admin.list_page(services().suppressions, query(request, "limit"),
-                                     query(request, "cursor"))
+    return services().suppression_admin.list_page(query(request, "limit"),
+                                                  query(request, "cursor"))
 
 
 @operators.route("/suppressions/{email}", methods=("PUT",))
 def suppress(email):
     request = app.current_request
-    return suppression_admin.add(services().suppressions, email,
-                               json_body(request, optional=True), author_of(request))
+    return services().suppression_admin.add(email, json_body(request, optional=True),
+                                            author_of(request))
 
 
 @operators.route("/suppressions/{email}", methods=("DELETE",))
 def unsuppress(email):
-    suppression_admin.remove(services().suppressions, email)
+    services().suppression_admin.remove(email)
     return no_content()
 
 
@@ -208,6 +204,4 @@ def reconcile(event):
 
 @app.on_sns_message(topic=alarm_topic_name())
 def forward_alarm(event):
-    from chalicelib.operations import alerts  # off the API's import path (cold start)
-
-    return alerts.forwarder().handle(event.to_dict()["Records"])
+    return services().alarm_forwarder.handle(event.to_dict()["Records"])

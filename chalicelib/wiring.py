@@ -7,32 +7,43 @@ accounts.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chalicelib.platform import aws
 from chalicelib.platform.settings import Settings, get_settings
+
+if TYPE_CHECKING:  # named for type checkers only: each is imported on first use below
+    from botocore.client import BaseClient
+
+    from chalicelib.delivery import Consumer, Reconciler
+    from chalicelib.feedback import FeedbackHandler
+    from chalicelib.messages import SendQueue
+    from chalicelib.operations import AlarmForwarder, QueueAdmin, SuppressionAdmin
+    from chalicelib.records import MessageLog, Outbox, SuppressionList
+    from chalicelib.sending import Producer, StaffSend
+    from chalicelib.templating import TemplateCache, TemplateManager, TemplateStore
 
 
 class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def _client(self, service: str) -> Any:
+    def _client(self, service: str) -> BaseClient:
         return aws.client(service, self.settings.region)
 
     @cached_property
-    def dynamodb(self) -> Any:
+    def dynamodb(self) -> BaseClient:
         return self._client("dynamodb")
 
     @cached_property
-    def store(self) -> Any:
+    def store(self) -> TemplateStore:
         from chalicelib.templating.store import TemplateStore
 
         return TemplateStore(self._client("s3"), self.settings.template_bucket,
                              self.settings.stage)
 
     @cached_property
-    def cache(self) -> Any:
+    def cache(self) -> TemplateCache:
         from chalicelib.templating.cache import TemplateCache
         from chalicelib.templating.renderer import RenderLimits
 
@@ -41,42 +52,42 @@ class Services:
         return TemplateCache(self.store, limits)
 
     @cached_property
-    def templates(self) -> Any:
+    def templates(self) -> TemplateManager:
         from chalicelib.templating.manager import TemplateManager
 
         return TemplateManager(self.store, self.cache)
 
     @cached_property
-    def message_log(self) -> Any:
+    def message_log(self) -> MessageLog:
         from chalicelib.records.message_log import MessageLog
 
         return MessageLog(self.dynamodb, self.settings.message_log_table,
                           self.settings.message_log_ttl_days)
 
     @cached_property
-    def suppressions(self) -> Any:
+    def suppressions(self) -> SuppressionList:
         from chalicelib.records.suppression import SuppressionList
 
         return SuppressionList(self.dynamodb, self.settings.suppression_table)
 
     @cached_property
-    def queue(self) -> Any:
+    def queue(self) -> SendQueue:
         from chalicelib.messages.queue import SendQueue
 
         return SendQueue(self._client("sqs"), self.settings.send_queue_url)
 
     @cached_property
-    def outbox(self) -> Any:
+    def outbox(self) -> Outbox:
         from chalicelib.records.outbox import Outbox
 
         return Outbox(self.dynamodb, self.settings.outbox_table, self.settings.outbox_ttl_s)
 
     @cached_property
-    def producer(self) -> Any:
+    def producer(self) -> Producer:
         with aws.collector_paused():  # the first POST's imports and clients (cold start)
             return self._producer()
 
-    def _producer(self) -> Any:
+    def _producer(self) -> Producer:
         from chalicelib.sending.accept import Producer
         from chalicelib.sending.idempotency import IdempotencyStore
         from chalicelib.sending.rate_limits import RateLimiter
@@ -88,11 +99,11 @@ class Services:
                         self.suppressions, self.queue, self.outbox, self.dynamodb)
 
     @cached_property
-    def consumer(self) -> Any:
+    def consumer(self) -> Consumer:
         with aws.collector_paused():  # the first batch's imports and clients (cold start)
             return self._consumer()
 
-    def _consumer(self) -> Any:
+    def _consumer(self) -> Consumer:
         from chalicelib.delivery.channels.email import SesTransport
         from chalicelib.delivery.consumer import Consumer
         from chalicelib.delivery.throttle import SendRateLimiter
@@ -105,14 +116,14 @@ class Services:
                         SendRateLimiter(share))
 
     @cached_property
-    def reconciler(self) -> Any:
+    def reconciler(self) -> Reconciler:
         from chalicelib.delivery.reconciler import Reconciler
 
         return Reconciler(self.outbox, self.message_log, self.queue,
                           self.settings.reconcile_after_s)
 
     @cached_property
-    def feedback(self) -> Any:
+    def feedback(self) -> FeedbackHandler:
         from chalicelib.feedback.ses import FeedbackHandler, SesMessageIndex
 
         return FeedbackHandler(self.message_log,
@@ -120,7 +131,27 @@ class Services:
                                self.suppressions, self.settings.report_batch_item_failures)
 
     @cached_property
-    def queue_admin(self) -> Any:
+    def staff_send(self) -> StaffSend:
+        from chalicelib.sending.staff_send import StaffSend
+
+        return StaffSend(self.cache, self.producer)
+
+    @cached_property
+    def suppression_admin(self) -> SuppressionAdmin:
+        from chalicelib.operations.suppression_admin import SuppressionAdmin
+
+        return SuppressionAdmin(self.suppressions)
+
+    @cached_property
+    def alarm_forwarder(self) -> AlarmForwarder:
+        from chalicelib.operations.alerts import AlarmForwarder
+
+        return AlarmForwarder(self.dynamodb, self.settings.rate_limit_table,
+                              self._client("sns"), self.settings.alert_topic_arn,
+                              self.settings.stage)
+
+    @cached_property
+    def queue_admin(self) -> QueueAdmin:
         from chalicelib.operations.dlq import QueueAdmin
 
         return QueueAdmin(self._client("sqs"), self._client("cloudwatch"), self.message_log,

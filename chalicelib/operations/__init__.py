@@ -5,8 +5,9 @@ from chalicelib.platform.exports import exported, lazy_exports
 
 _WHERE = exported({
     "dlq": ("QueueAdmin",),
-    "alerts": ("AlarmForwarder", "forwarder"),
+    "alerts": ("AlarmForwarder",),
+    "suppression_admin": ("SuppressionAdmin",),
 })
-_SUBMODULES = ("suppression_admin", "alerts")
+_SUBMODULES = ("alerts",)
 __all__ = [*_WHERE, *_SUBMODULES]
 __getattr__ = lazy_exports(__name__, _WHERE, _SUBMODULES)

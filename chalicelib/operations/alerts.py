@@ -143,26 +143,3 @@ class AlarmForwarder:
                                 ExpressionAttributeValues=dynamo.values(values))
         except (BotoCoreError, ClientError) as exc:  # the publish error is the one to raise
             logs.error("alarm window not released", alarm=name, error=dynamo.error_code(exc))
-
-
-_forwarder: AlarmForwarder | None = None
-
-
-def forwarder() -> AlarmForwarder:
-    """The process-wide forwarder, built on first use (cold start)."""
-    global _forwarder
-    if _forwarder is None:
-        from chalicelib.platform import aws
-        from chalicelib.platform.settings import get_settings
-
-        settings = get_settings()
-        _forwarder = AlarmForwarder(
-            aws.client("dynamodb", settings.region), settings.rate_limit_table,
-            aws.client("sns", settings.region), settings.alert_topic_arn, settings.stage)
-    return _forwarder
-
-
-def reset() -> None:
-    """Forget the forwarder (tests switch between emulated accounts)."""
-    global _forwarder
-    _forwarder = None

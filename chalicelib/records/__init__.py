@@ -5,7 +5,7 @@ the suppression list and the outbox. Knows nothing of the paths using them.
 from chalicelib.platform.exports import exported, lazy_exports
 
 _WHERE = exported({
-    "message_log": ("MessageLog", "look_up", "public_view"),
+    "message_log": ("MessageLog", "public_view"),
     "suppression": ("SuppressionList",),
     "outbox": ("Outbox",),
     "tables": ("TABLES", "TTL_ATTRIBUTE", "index_name"),

@@ -44,6 +44,13 @@ class MessageLog:
                                     ConsistentRead=True)
         return dynamo.from_item(response["Item"]) if "Item" in response else None
 
+    def look_up(self, message_id: str) -> dict[str, Any]:
+        """What GET /emails/{id} (services) and GET /messages/{id} (staff) answer."""
+        entry = self.get(message_id)
+        if entry is None:
+            raise NotFound(f"message {message_id!r} not found", field="message_id")
+        return public_view(entry)
+
     def claim_op(self, message_id: str, owner: str, lease_until: float, reclaim_at: float,
                  reclaim: bool = False) -> dict[str, Any]:
         """TransactWriteItems element taking the mail for sending under `owner`.
@@ -154,14 +161,6 @@ class MessageLog:
     @staticmethod
     def _key(message_id: str) -> dict[str, Any]:
         return {"message_id": {"S": message_id}}
-
-
-def look_up(log: MessageLog, message_id: str) -> dict[str, Any]:
-    """What GET /emails/{id} (services) and GET /messages/{id} (staff) answer."""
-    entry = log.get(message_id)
-    if entry is None:
-        raise NotFound(f"message {message_id!r} not found", field="message_id")
-    return public_view(entry)
 
 
 def public_view(entry: dict[str, Any]) -> dict[str, Any]:

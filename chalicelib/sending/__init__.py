@@ -7,7 +7,7 @@ _WHERE = exported({
     "accept": ("Producer",),
     "idempotency": ("IdempotencyStore",),
     "rate_limits": ("RateLimiter",),
-    "staff_send": ("send_test",),
+    "staff_send": ("StaffSend",),
 })
 __all__ = [*_WHERE]
 __getattr__ = lazy_exports(__name__, _WHERE)

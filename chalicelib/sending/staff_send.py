@@ -12,24 +12,28 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.errors import BadRequest
 from chalicelib.templating.model import validate_name
 
-if TYPE_CHECKING:  # app imports this module; the producer loads on the first send (cold start)
+if TYPE_CHECKING:  # named for type checkers; wiring builds it with the producer
     from chalicelib.sending.accept import Producer
     from chalicelib.templating.cache import TemplateCache
 
 _FIELDS = {"to", "variables", "locale"}
 
 
-def send_test(cache: TemplateCache, producer: Producer, name: str,
-              payload: Any) -> dict[str, Any]:
-    """Body: {"to", "variables"?, "locale"?}; answers as POST /emails does."""
-    if not isinstance(payload, dict):
-        raise BadRequest("request body must be a JSON object", field="body")
-    unknown = sorted(set(payload) - _FIELDS)
-    if unknown:
-        raise BadRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
-    given = payload.get("variables", {})
-    if not isinstance(given, dict):
-        raise BadRequest("variables must be an object", field="variables")
-    samples = cache.latest(validate_name(name)).sample_variables()
-    send = {**payload, "template": name, "variables": {**samples, **given}}
-    return producer.accept(json.dumps(send).encode(), None)
+class StaffSend:
+    def __init__(self, cache: TemplateCache, producer: Producer) -> None:
+        self.cache = cache
+        self.producer = producer
+
+    def send(self, name: str, payload: Any) -> dict[str, Any]:
+        """Body: {"to", "variables"?, "locale"?}; answers as POST /emails does."""
+        if not isinstance(payload, dict):
+            raise BadRequest("request body must be a JSON object", field="body")
+        unknown = sorted(set(payload) - _FIELDS)
+        if unknown:
+            raise BadRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
+        given = payload.get("variables", {})
+        if not isinstance(given, dict):
+            raise BadRequest("variables must be an object", field="variables")
+        samples = self.cache.latest(validate_name(name)).sample_variables()
+        send = {**payload, "template": name, "variables": {**samples, **given}}
+        return self.producer.accept(json.dumps(send).encode(), None)

@@ -21,10 +21,8 @@ def inbox(aws):
         "Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
                   Attributes={"RawMessageDelivery": "true"})
-    alerts.reset()
     yield lambda: [m["Body"] for m in sqs.receive_message(
         QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])]
-    alerts.reset()
 
 
 def _forward(client, *messages: str):

@@ -12,7 +12,6 @@ from helpers import OTP, body, consume, post, put_template, receive_event, send
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from chalicelib import wiring
-from chalicelib.operations import alerts
 from chalicelib.platform import aws as aws_clients
 from infra import iam, names
 from infra.stage import PROJECT, load_stage, read_config
@@ -112,7 +111,6 @@ def test_every_call_of_each_function_is_allowed_and_every_grant_used(client, aws
     assert body(client.http.get(f"/emails/{message_id}"))["status"] == "bounced"
     # AND an alarm goes off and recovers (one notification, one held back)
     boto3.client("sns").create_topic(Name="herald-dev-alerts")
-    alerts.reset()
     _watch(recorder, aws.region)
     recorder.label = "forward_alarm"
     for state in ("ALARM", "OK"):
