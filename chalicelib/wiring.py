@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # named for type checkers only: each is imported on first use
     from botocore.client import BaseClient
 
     from chalicelib.delivery import Consumer, Reconciler
+    from chalicelib.delivery.channels.email import EmailChannel
     from chalicelib.feedback import FeedbackHandler
     from chalicelib.messages import SendQueue
     from chalicelib.operations import AlarmForwarder, QueueAdmin, SuppressionAdmin
@@ -103,17 +104,29 @@ class Services:
         with aws.collector_paused():  # the first batch's imports and clients (cold start)
             return self._consumer()
 
-    def _consumer(self) -> Consumer:
-        from chalicelib.delivery.channels.email import SesTransport
-        from chalicelib.delivery.consumer import Consumer
-        from chalicelib.delivery.throttle import SendRateLimiter
+    @cached_property
+    def email_channel(self) -> EmailChannel:
+        from chalicelib.delivery.channels.email import EmailChannel, SesTransport
 
         transport = SesTransport(self._client("sesv2"), self.settings.ses_configuration_set)
+        return EmailChannel(self.cache, transport, self.settings.default_sender)
+
+    def _consumer(self) -> Consumer:
+        from chalicelib.delivery.consumer import Consumer, message_scope
+        from chalicelib.delivery.throttle import SendRateLimiter
+        from chalicelib.messages import envelope
+        from chalicelib.platform.sqs_batch import Backoff, BatchRunner
+
+        batches = BatchRunner(envelope.decode, queue=self.queue,
+                              report_partial=self.settings.report_batch_item_failures,
+                              backoff=Backoff(self.settings.retry_base_s,
+                                              self.settings.retry_max_s),
+                              threads=self.settings.send_threads, scope=message_scope)
         # each of the mapping's concurrent consumers keeps to its share of the SES quota
         share = self.settings.max_send_rate / max(1, self.settings.consumer_max_concurrency)
-        return Consumer(self.settings, self.cache, self.message_log, self.suppressions,
-                        transport, self.queue, self.outbox, self.dynamodb,
-                        SendRateLimiter(share))
+        return Consumer(self.settings, {self.email_channel.name: self.email_channel},
+                        self.message_log, self.suppressions, self.queue, self.outbox,
+                        self.dynamodb, SendRateLimiter(share), batches)
 
     @cached_property
     def reconciler(self) -> Reconciler:
@@ -124,11 +137,16 @@ class Services:
 
     @cached_property
     def feedback(self) -> FeedbackHandler:
-        from chalicelib.feedback.ses import FeedbackHandler, SesMessageIndex
+        from chalicelib.feedback.ses import FeedbackHandler, SesMessageIndex, read_feedback
+        from chalicelib.platform.sqs_batch import BatchRunner
 
+        # no queue: an event applies twice harmlessly, so a failure returns the whole batch
+        # when the mapping cannot take partial failures (nothing deleted, no backoff)
+        batches = BatchRunner(read_feedback,
+                              report_partial=self.settings.report_batch_item_failures)
         return FeedbackHandler(self.message_log,
                                SesMessageIndex(self.dynamodb, self.settings.message_log_table),
-                               self.suppressions, self.settings.report_batch_item_failures)
+                               self.suppressions, batches)
 
     @cached_property
     def staff_send(self) -> StaffSend:

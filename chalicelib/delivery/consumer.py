@@ -1,33 +1,30 @@
-"""The SQS consumer: claim, render, send, record; one mail's trouble never
-resends another, and no mail is sent twice by Herald's own doing.
+"""The send queue's consumer: claim, render, send, record; one mail's trouble
+never resends another, and no mail is sent twice by Herald's own doing.
 
-Per record (records of a batch run side by side in threads):
+Per message (the batch runner, chalicelib/platform/sqs_batch.py, runs a
+batch's messages side by side and settles each with SQS):
 - claim the mail in its log entry under a fresh owner, with a lease that
   outlives this invocation (so a lease only runs out when its holder is
   dead) plus a grace for SES's Send event before anyone may send it again;
-- render and build the MIME message: a failure there is about the mail and
-  recorded `failed` at once; transient AWS trouble gives the mail back;
-- send through SES once (no SDK retries): an answer SES never gave (read
-  timeout) leaves the mail `sending`, in doubt, until the grace has passed
-  or SES's Send event recorded it;
+- prepare it through its channel (render and MIME for email): a failure there
+  is about the mail and recorded `failed` at once; transient AWS trouble gives
+  the mail back;
+- send through the channel once (no SDK retries): an answer the provider never
+  gave (read timeout) leaves the mail `sending`, in doubt, until the grace has
+  passed or SES's Send event recorded it;
 - record `sent` right away, conditional on still owning the claim; when
   DynamoDB cannot take it, a note in the queue records it later.
-When any record fails, the succeeded ones are deleted here before failing,
-so the batch is correct whether or not the mapping honours
-`batchItemFailures`.
 """
 from __future__ import annotations
 
-import contextvars
+import contextlib
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Mapping
 
 from chalicelib.addresses import parse_address
-from chalicelib.delivery.channels.email import IN_DOUBT, PERMANENT, SendFailed, SesTransport
-from chalicelib.delivery.channels.mime import build_mime
+from chalicelib.delivery.channels import IN_DOUBT, PERMANENT, Channel, SendFailed
 from chalicelib.delivery.throttle import SendRateLimiter
 from chalicelib.errors import HeraldError
 from chalicelib.messages import envelope
@@ -36,6 +33,7 @@ from chalicelib.messages.queue import SendQueue
 from chalicelib.platform import aws, dynamo, logs, metrics, redaction
 from chalicelib.platform.dynamo import TransactionCancelled
 from chalicelib.platform.settings import Settings
+from chalicelib.platform.sqs_batch import BatchResponse, BatchRunner, Retry, SqsRecord
 from chalicelib.records.message_log import MessageLog
 from chalicelib.records.outbox import Outbox
 from chalicelib.records.states import (
@@ -49,22 +47,8 @@ from chalicelib.records.states import (
     SUPPRESSED,
 )
 from chalicelib.records.suppression import SuppressionList
-from chalicelib.templating.cache import TemplateCache
 
 _RECORD_ATTEMPTS = 3  # the `sent` write's own retries (each with botocore's)
-
-
-class BatchFailed(Exception):
-    """Raised after acknowledging the good records, so Lambda retries only the rest."""
-
-
-class Retry(Exception):
-    """Give the record back to SQS; it comes back after `delay_s` (None: backoff)."""
-
-    def __init__(self, reason: str, delay_s: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.delay_s = delay_s
 
 
 @dataclass(frozen=True)
@@ -77,65 +61,47 @@ class _Run:
 
 
 class Consumer:
-    def __init__(self, settings: Settings, cache: TemplateCache, log: MessageLog,
-                 suppressions: SuppressionList, transport: SesTransport, queue: SendQueue,
+    """Delivers one queue message at a time; its batches run through `batches`."""
+
+    def __init__(self, settings: Settings, channels: Mapping[str, Channel[Any]],
+                 log: MessageLog, suppressions: SuppressionList, queue: SendQueue,
                  outbox: Outbox, dynamodb: Any, rate: SendRateLimiter,
+                 batches: BatchRunner[Envelope],
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = settings
-        self.cache = cache
+        self.channels = channels
         self.log = log
         self.suppressions = suppressions
-        self.transport = transport
         self.queue = queue
         self.outbox = outbox
         self.db = dynamodb
         self.rate = rate
+        self.batches = batches
         self.clock = clock
         self.sleep = sleep
 
-    def handle(self, records: list[dict[str, Any]],
-               remaining_ms: float | None = None) -> dict[str, Any]:
+    def handle(self, records: list[SqsRecord], remaining_ms: float | None = None) -> BatchResponse:
         """Process one SQS batch; returns `batchItemFailures` (or raises BatchFailed)."""
         now = self.clock()
         deadline = now + (remaining_ms if remaining_ms is not None else 10_000) / 1000
         lease_until = deadline + self.settings.lease_margin_s
         run = _Run(deadline, lease_until, lease_until + self.settings.send_evidence_grace_s)
-        failed: dict[str, Retry] = {}
-        with ThreadPoolExecutor(max_workers=max(1, self.settings.send_threads)) as pool:
-            futures = [(record, pool.submit(contextvars.copy_context().run, self._process,
-                                            record, run)) for record in records]
-            for record, future in futures:
-                try:
-                    future.result()
-                except Retry as retry:
-                    failed[record["messageId"]] = retry
-        for record in records:
-            retry = failed.get(record["messageId"])
-            if retry is not None:
-                self._retry_later(record, retry)
-        return self._finish(records, set(failed))
+        return self.batches.run(records, lambda message: self.process(message, run))
 
-    def _process(self, record: dict[str, Any], run: _Run) -> None:
-        """Handle one record; raises Retry (logged, its delay set) when it should come back."""
+    def process(self, message: Envelope, run: _Run) -> None:
+        """Handle one message; raises Retry when it should come back."""
         try:
-            message = envelope.decode(record["body"])
-        except envelope.BadEnvelope as exc:  # left to reach the DLQ, where it is shown
-            raise self._retry(record, Retry(str(exc))) from None
-        secrets = redaction.secret_values(message.variables, message.secret_names)
-        with redaction.guarding(secrets), logs.bind(message_id=message.message_id):
-            try:
-                if message.kind == envelope.SENT_NOTE:
-                    self._apply_note(message)
-                else:
-                    self._deliver(message, run)
-            except Retry as retry:
-                raise self._retry(record, retry) from None
-            except Exception as exc:  # noqa: BLE001 - unknown trouble: retried, then DLQ
-                reason = redaction.scrub(f"{type(exc).__name__}: {exc}")
-                if message.kind == envelope.SEND:
-                    self._note_failed_attempt(message.message_id, aws.describe(exc))
-                raise self._retry(record, Retry(reason)) from None
+            if message.kind == envelope.SENT_NOTE:
+                self._apply_note(message)
+            else:
+                self._deliver(message, run)
+        except Retry:
+            raise
+        except Exception as exc:
+            if message.kind == envelope.SEND:
+                self._note_failed_attempt(message.message_id, aws.describe(exc))
+            raise
 
     # -- one mail ---------------------------------------------------------------
 
@@ -144,16 +110,12 @@ class Consumer:
         if message.expires_at and self.clock() > message.expires_at:
             self._expire(message_id)
             return
+        channel = self.channels[message.channel]
         owner = str(uuid.uuid4())
         if not self._claim(message, owner, run):
             return
         try:
-            compiled = self.cache.pinned(message.body["template"], message.body["version"],
-                                         message.body.get("pins"))
-            mail = compiled.render(message.variables, message.body.get("locale"))
-            sender = compiled.doc.sender or self.settings.default_sender
-            raw = build_mime(mail, message.body["to"], sender, compiled.doc.reply_to,
-                             message_id)
+            prepared = channel.prepare(message)
         except Exception as exc:  # noqa: BLE001 - sorted by kind just below
             if aws.is_transient(exc) or (isinstance(exc, HeraldError) and exc.retryable):
                 reason = f"template unavailable ({aws.describe(exc)})"
@@ -163,12 +125,12 @@ class Consumer:
                        template=message.body["template"])
             return
         self.rate.acquire()
-        if run.lease_until - self.clock() < aws.SES_CALL_BUDGET_S:
+        if run.lease_until - self.clock() < channel.call_budget_s:
             # a send must end (at worst by its timeouts) while the claim still holds
             self._give_back(message_id, owner, "too little time left in this invocation")
             raise Retry("too little time left in this invocation", delay_s=0)
         try:
-            ses_id = self.transport.send(raw, sender, message.body["to"], message_id)
+            ses_id = channel.send(prepared, message_id)
         except SendFailed as exc:
             self._send_failed(message_id, owner, exc)
             return
@@ -332,35 +294,6 @@ class Consumer:
             logs.warning("mail failed for good; not retried", reason=reason)
             metrics.count("Failed", *extra_metrics, message_id=message_id, **properties)
 
-    # -- the batch --------------------------------------------------------------
-
-    def _finish(self, records: list[dict[str, Any]], failed: set[str]) -> dict[str, Any]:
-        failures = [{"itemIdentifier": record_id} for record_id in sorted(failed)]
-        if not failed:
-            return {"batchItemFailures": []}
-        self.queue.delete((r["messageId"], r["receiptHandle"]) for r in records
-                          if r["messageId"] not in failed)
-        if self.settings.report_batch_item_failures:
-            return {"batchItemFailures": failures}
-        raise BatchFailed(f"{len(failed)} of {len(records)} records failed; "
-                          "the others were acknowledged")
-
-    def _retry(self, record: dict[str, Any], retry: Retry) -> Retry:
-        """Settle when `record` comes back (backoff by receive count unless set); log why."""
-        receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
-        if retry.delay_s is None:
-            retry.delay_s = min(self.settings.retry_max_s,
-                                self.settings.retry_base_s * 2 ** (receives - 1))
-        logs.warning("record will be retried", sqs_message_id=record["messageId"],
-                     receive_count=receives, retry_in_s=int(retry.delay_s), reason=retry.reason)
-        return retry
-
-    def _retry_later(self, record: dict[str, Any], retry: Retry) -> None:
-        try:
-            self.queue.delay_retry(record["receiptHandle"], int(retry.delay_s or 0))
-        except Exception:  # noqa: BLE001 - the queue's visibility timeout still applies
-            logs.warning("could not delay retry", sqs_message_id=record["messageId"])
-
 
 def _render_failure(exc: Exception) -> str:
     """Why a mail could not be built, without any of its variables' values."""
@@ -368,3 +301,12 @@ def _render_failure(exc: Exception) -> str:
     if isinstance(message, str):
         return redaction.scrub(message)
     return f"the mail could not be built ({type(exc).__name__})"
+
+
+@contextlib.contextmanager
+def message_scope(message: Envelope) -> Iterator[None]:
+    """Around one message's work and the log of its outcome: every line names the
+    message, and its secret variables are scrubbed from logs and errors."""
+    secrets = redaction.secret_values(message.variables, message.secret_names)
+    with redaction.guarding(secrets), logs.bind(message_id=message.message_id):
+        yield

@@ -9,7 +9,10 @@ SES's `Send` event is the evidence that a mail left even when the consumer
 could not record it, so a consumer never resends a mail SES took. A permanent
 bounce or a complaint suppresses the recipient even when the message has
 left the log. A malformed or unknown event is logged and skipped; AWS trouble
-returns that record to the queue (its own DLQ after repeated failures).
+returns that record to the queue (its own DLQ after repeated failures),
+through the batch runner (chalicelib/platform/sqs_batch.py): applying an
+event twice is harmless, so the runner needs no queue of its own to delete
+from.
 """
 from __future__ import annotations
 
@@ -17,11 +20,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from chalicelib.addresses import parse_address
 from chalicelib.errors import BadRequest
 from chalicelib.platform import logs, metrics
+from chalicelib.platform.sqs_batch import BatchResponse, BatchRunner, SqsRecord
 from chalicelib.records.message_log import MessageLog
 from chalicelib.records.states import (
     BOUNCED,
@@ -170,44 +172,46 @@ class SesMessageIndex:
         return items[0]["message_id"]["S"] if items else None
 
 
-class FeedbackFailed(Exception):
-    """Some events could not be recorded (AWS trouble) and the mapping does not take
-    `batchItemFailures`: the whole batch comes back (applying an event twice is harmless)."""
+@dataclass(frozen=True)
+class Feedback:
+    """A tracked SES event and the change it stands for."""
+
+    event: SesEvent
+    change: Outcome
+
+
+def read_feedback(body: str) -> Feedback | None:
+    """The change a feedback-queue body asks for; None (logged) for one Herald skips:
+    an event type it does not track, or a malformed event (retrying cannot mend it)."""
+    try:
+        event = parse_event(ses_event_of(body))
+        if event is None:
+            logs.info("SES event type not tracked; skipped")
+            return None
+        return Feedback(event, outcome(event))
+    except MalformedEvent as exc:
+        logs.warning("malformed SES event skipped", reason=str(exc))
+        return None
 
 
 class FeedbackHandler:
     def __init__(self, log: MessageLog, index: SesMessageIndex,
-                 suppressions: SuppressionList, report_batch_item_failures: bool) -> None:
+                 suppressions: SuppressionList,
+                 batches: BatchRunner[Feedback | None]) -> None:
         self.log = log
         self.index = index
         self.suppressions = suppressions
-        self.report_batch_item_failures = report_batch_item_failures
+        self.batches = batches
 
-    def handle(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+    def handle(self, records: list[SqsRecord]) -> BatchResponse:
         """Apply each feedback-queue record; AWS trouble returns that record to the queue."""
-        failed = []
-        for record in records:
-            try:
-                self.apply(record.get("body"))
-            except (ClientError, BotoCoreError):
-                logs.error("SES event not recorded; it will come back", exc_info=True,
-                           sqs_message_id=record.get("messageId"))
-                failed.append({"itemIdentifier": record.get("messageId")})
-        if failed and not self.report_batch_item_failures:
-            raise FeedbackFailed(f"{len(failed)} of {len(records)} SES events not recorded")
-        return {"batchItemFailures": failed}
+        return self.batches.run(records, self.apply)
 
-    def apply(self, body: Any) -> bool:
-        """Apply one SES event (an SNS envelope or the event); True if it changed a mail."""
-        try:
-            event = parse_event(ses_event_of(body))
-            if event is None:
-                logs.info("SES event type not tracked; skipped")
-                return False
-            change = outcome(event)
-        except MalformedEvent as exc:
-            logs.warning("malformed SES event skipped", reason=str(exc))
+    def apply(self, feedback: Feedback | None) -> bool:
+        """Apply one SES event; True if it changed a mail."""
+        if feedback is None:
             return False
+        event, change = feedback.event, feedback.change
         message_id = event.herald_id or self.index.message_id(event.ses_message_id)
         with logs.bind(message_id=message_id, ses_message_id=event.ses_message_id,
                        event_type=event.kind):

@@ -1,10 +1,17 @@
 """The send queue's message format, written and read only here.
 
-Two kinds share the queue: `send` (a mail to send, pinned to the template
+Two kinds share the queue: `send` (a message to send, pinned to the template
 versions the API checked) and `sent` (a note that SES accepted a mail whose
-record could not be written at the time; it carries no variables). Every
-body carries its format version `v`; a body of an unknown version or kind is
-refused with a clear error rather than guessed at.
+record could not be written at the time; it carries no variables). A `send`
+names its `channel` (`email`, the only one so far). Every body carries its
+format version `v`; a body of an unknown version, kind or channel is refused
+with a clear error rather than guessed at.
+
+`v` changes only when a reader of the old format would misread the new one.
+`channel` was added within version 1: every message written before it is
+email, so a body without it reads as email, and a reader that predates it
+reads the email messages written now correctly. A message for another
+channel may be written only once every consumer reads `channel`.
 """
 from __future__ import annotations
 
@@ -14,6 +21,8 @@ from typing import Any
 
 VERSION = 1
 SEND, SENT_NOTE = "send", "sent"
+EMAIL = "email"
+CHANNELS = (EMAIL,)
 _SEND_KEYS = ("message_id", "to", "template", "version", "variables")
 
 
@@ -26,6 +35,7 @@ class Envelope:
     kind: str
     message_id: str
     body: dict[str, Any] = field(repr=False)
+    channel: str = EMAIL
 
     @property
     def variables(self) -> dict[str, Any]:
@@ -44,7 +54,7 @@ def send_body(message_id: str, to: str, template: str, version: str, pins: dict[
               locale: str | None, variables: dict[str, Any], secret: list[str],
               expires_at: float | None, enqueued_at_ms: int) -> dict[str, Any]:
     """The body of a `send` message (secret variables in clear: the consumer renders them)."""
-    return {"v": VERSION, "kind": SEND, "message_id": message_id, "to": to,
+    return {"v": VERSION, "kind": SEND, "channel": EMAIL, "message_id": message_id, "to": to,
             "template": template, "version": version, "pins": pins, "locale": locale,
             "variables": variables, "secret": secret, "expires_at": expires_at,
             "enqueued_at": enqueued_at_ms}
@@ -73,6 +83,10 @@ def decode(raw: str) -> Envelope:
         raise BadEnvelope(f"message format version {version!r} is not supported "
                           f"(this code reads version {VERSION})")
     kind = body.get("kind", SEND)
+    channel = body.get("channel", EMAIL)
+    if channel not in CHANNELS:
+        raise BadEnvelope(f"unknown channel {channel!r} (this code sends "
+                          f"{', '.join(CHANNELS)})")
     if kind == SEND:
         missing = [key for key in _SEND_KEYS if key not in body]
         if missing or not isinstance(body["variables"], dict):
@@ -84,4 +98,4 @@ def decode(raw: str) -> Envelope:
         raise BadEnvelope(f"unknown message kind {kind!r}")
     if not isinstance(body.get("message_id"), str):
         raise BadEnvelope("message without a message_id")
-    return Envelope(kind, body["message_id"], body)
+    return Envelope(kind, body["message_id"], body, channel)

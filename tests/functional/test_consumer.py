@@ -29,7 +29,7 @@ def _status(client, message_id):
 
 def _fail_sends_to(address, code="Throttling"):
     """Make the consumer's SES client fail for one recipient (a botocore hook, no patching)."""
-    ses = wiring.services().consumer.transport.ses
+    ses = wiring.services().email_channel.transport.ses
 
     def refuse(params, **_):
         if address in params["Destination"]["ToAddresses"]:

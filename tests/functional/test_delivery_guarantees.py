@@ -41,7 +41,7 @@ def later(seconds: float) -> None:
 
 
 def ses_hook(event: str, action) -> None:
-    wiring.services().consumer.transport.ses.meta.events.register(
+    wiring.services().email_channel.transport.ses.meta.events.register(
         f"{event}.sesv2.SendEmail", action)
 
 
@@ -214,7 +214,7 @@ def test_each_failed_attempt_leaves_its_reason_and_redrive_never_resends_sent_ma
     sqs.send_message(QueueUrl=aws.dlq_url, MessageBody=json.dumps({**sent_body,
                                                                    "message_id": done}))
     assert body(otp.http.post("/dlq/redrive")) == {"moved": 1, "already_settled": 1}
-    wiring.services().consumer.transport.ses.meta.events.unregister(
+    wiring.services().email_channel.transport.ses.meta.events.unregister(
         "before-parameter-build.sesv2.SendEmail", outage)
     while records := receive_event(sqs, aws.send_queue_url)["Records"]:
         consume(otp, {"Records": records})

@@ -11,7 +11,7 @@ from helpers import body, consume, receive_event, send
 from helpers import sent_mail as ses_accepted
 
 from chalicelib import wiring
-from chalicelib.feedback.ses import FeedbackFailed
+from chalicelib.platform.sqs_batch import BatchFailed
 from local_stack.ses_feedback import feedback_events, feedback_queue_event
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "ses-events"
@@ -232,7 +232,7 @@ def test_aws_trouble_returns_the_event_to_the_queue(otp, aws, monkeypatch):
     wiring.reset()
     dynamodb = wiring.services().dynamodb
     dynamodb.meta.events.register("before-parameter-build.dynamodb.Query", unavailable)
-    with pytest.raises(FeedbackFailed):
+    with pytest.raises(BatchFailed):
         feed(otp, ses_event("event-delivery", ses_id))
     dynamodb.meta.events.unregister("before-parameter-build.dynamodb.Query", unavailable)
     assert feed(otp, ses_event("event-delivery", ses_id)) == NO_FAILURES

@@ -74,7 +74,7 @@ def test_each_outcome_emits_its_metric_as_emf(otp, aws, capsys):
     send(otp, to="broken@example.com")
     consume(otp, rewrite(one_record(otp, aws), variables={"name": "no code"}))
     # failed: SES rejected it
-    wiring.services().consumer.transport.ses.meta.events.register(
+    wiring.services().email_channel.transport.ses.meta.events.register(
         "before-parameter-build.sesv2.SendEmail", _reject)
     send(otp, to="rejected@example.com")
     consume(otp, one_record(otp, aws))
@@ -118,7 +118,7 @@ def test_delivery_feedback_emits_outcome_metrics(otp, aws, capsys):
 def test_no_secret_in_any_log_line_and_each_line_names_its_message(otp, aws, capsys):
     accepted = body(send(otp, to="ana@example.com", variables={"code": SECRET, "name": "Ana"}))
     message_id = accepted["message_id"]
-    ses = wiring.services().consumer.transport.ses
+    ses = wiring.services().email_channel.transport.ses
 
     def throttled(**_):
         raise ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "SendEmail")

@@ -171,7 +171,7 @@ def test_discarding_a_dlq_message_removes_it_and_closes_its_mail(otp, aws):
 
 def test_operator_sees_why_a_mail_failed_redrives_it_and_it_is_sent(otp, aws, by_hand):
     accepted = body(send(otp, variables={"code": "SECRET-4242", "name": "Bo"}))["message_id"]
-    ses = wiring.services().consumer.transport.ses
+    ses = wiring.services().email_channel.transport.ses
 
     def outage(**_):
         raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}},

@@ -1,38 +1,28 @@
-"""Sends raw MIME through SES v2.
+"""The email channel: renders the pinned template, builds raw MIME, sends it through SES v2.
 
 Raw MIME lets Herald set its own Message-ID and headers (List-Unsubscribe
 later) and keeps text and HTML as one multipart/alternative.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.delivery.channels import IN_DOUBT, PERMANENT, TRANSIENT, SendFailed
+from chalicelib.delivery.channels.mime import build_mime
+from chalicelib.messages.envelope import EMAIL, Envelope
+from chalicelib.platform.aws import SES_CALL_BUDGET_S
 from chalicelib.platform.dynamo import error_code
+from chalicelib.templating.cache import TemplateCache
 
 # Errors that are about this one message: retrying cannot help.
 PERMANENT_SES_ERRORS = {"MessageRejected", "BadRequestException", "InvalidParameterValue",
                         "AccountSuspendedException", "MailFromDomainNotVerifiedException"}
 THROTTLING_ERRORS = {"Throttling", "ThrottlingException", "TooManyRequestsException",
                      "LimitExceededException", "SendingPausedException"}
-# What a failed send means for the mail.
-PERMANENT = "permanent"  # SES refused this mail: retrying cannot help
-TRANSIENT = "transient"  # SES did not take it (throttled, 5xx, unreachable): retry
-IN_DOUBT = "in_doubt"  # SES may have taken it, but its answer was lost
-
-
-class SendFailed(Exception):
-    """A send that did not (certainly) happen; `kind` says what a retry risks."""
-
-    def __init__(self, reason: str, kind: str, throttled: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.kind = kind
-        self.throttled = throttled
-
-
 def classify(exc: Exception) -> SendFailed:
     """What an SES error means: by the error's kind, never by guessing from its text."""
     from botocore.exceptions import ConnectionError as NotConnected
@@ -68,3 +58,35 @@ class SesTransport:
             return self.ses.send_email(**args)["MessageId"]
         except (ClientError, BotoCoreError) as exc:
             raise classify(exc) from None
+
+
+@dataclass(frozen=True)
+class PreparedEmail:
+    raw: bytes
+    sender: str
+    to: str
+
+
+class EmailChannel:
+    """Implements chalicelib.delivery.channels.Channel for mail sent through SES."""
+
+    name = EMAIL
+    call_budget_s = SES_CALL_BUDGET_S
+
+    def __init__(self, cache: TemplateCache, transport: SesTransport,
+                 default_sender: str) -> None:
+        self.cache = cache
+        self.transport = transport
+        self.default_sender = default_sender
+
+    def prepare(self, message: Envelope) -> PreparedEmail:
+        """Render the template versions the API checked and build the MIME message."""
+        body = message.body
+        compiled = self.cache.pinned(body["template"], body["version"], body.get("pins"))
+        mail = compiled.render(message.variables, body.get("locale"))
+        sender = compiled.doc.sender or self.default_sender
+        raw = build_mime(mail, body["to"], sender, compiled.doc.reply_to, message.message_id)
+        return PreparedEmail(raw, sender, body["to"])
+
+    def send(self, prepared: PreparedEmail, message_id: str) -> str:
+        return self.transport.send(prepared.raw, prepared.sender, prepared.to, message_id)
