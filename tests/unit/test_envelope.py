@@ -33,6 +33,7 @@ def test_a_sent_note_carries_no_variables():
     (json.dumps({"v": 1, "kind": "sent", "message_id": "m"}), "sent note without"),
     ("[" * 100_000, "not JSON"),
     ("[1]", "not a JSON object"),
+    (_send(channel="sms"), "unknown channel 'sms'"),
 ])
 def test_unknown_versions_kinds_and_shapes_are_refused_by_name(raw, says):
     with pytest.raises(envelope.BadEnvelope, match=says):
@@ -54,3 +55,10 @@ def test_a_send_written_before_kinds_existed_is_still_sent():
     message = envelope.decode(json.dumps(old))
     assert (message.kind, message.message_id, message.expires_at) == (envelope.SEND, "m-old",
                                                                       None)
+
+
+def test_a_send_names_its_channel_and_one_written_before_channels_is_email():
+    assert envelope.decode(_send()).channel == envelope.EMAIL
+    written_before = json.loads(_send())
+    del written_before["channel"]
+    assert envelope.decode(json.dumps(written_before)).channel == envelope.EMAIL
