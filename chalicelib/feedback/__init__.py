@@ -4,7 +4,7 @@ recorded on the message log; permanent bounces and complaints suppress.
 from chalicelib.platform.exports import exported, lazy_exports
 
 _WHERE = exported({
-    "ses": ("FeedbackHandler", "SesMessageIndex"),
+    "ses": ("FeedbackHandler", "SesMessageIndex", "read_feedback"),
 })
 __all__ = [*_WHERE]
 __getattr__ = lazy_exports(__name__, _WHERE)
