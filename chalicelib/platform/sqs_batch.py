@@ -66,10 +66,6 @@ class Backoff:
         return min(self.max_s, self.base_s * 2 ** (receives - 1))
 
 
-def _no_scope(_message: object) -> AbstractContextManager[object]:
-    return contextlib.nullcontext()
-
-
 class BatchRunner(Generic[M]):
     """One handler's batches: `decode` reads a body, `scope` (optional) is entered
     around each record's work and the log of its outcome (log fields, secrets)."""
@@ -77,7 +73,8 @@ class BatchRunner(Generic[M]):
     def __init__(self, decode: Callable[[str], M], *, report_partial: bool,
                  queue: RecordQueue | None = None, backoff: Backoff | None = None,
                  threads: int = 1,
-                 scope: Callable[[M], AbstractContextManager[object]] = _no_scope) -> None:
+                 scope: Callable[[M], AbstractContextManager[object]] = contextlib.nullcontext,
+                 ) -> None:
         self.decode = decode
         self.report_partial = report_partial
         self.queue = queue
