@@ -51,6 +51,7 @@ def source_files(source: Path) -> list[Path]:
     return sorted(source.rglob("*.py"))
 
 
+@cache  # both readings walk the same trees
 def _trees(source: Path) -> list[ast.AST]:
     return [ast.parse(path.read_text()) for path in source_files(source)]
 

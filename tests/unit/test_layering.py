@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,8 @@ def module_of(path: Path, root: Path = PROJECT) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports_of(path: Path, root: Path = PROJECT) -> set[str]:
+@cache  # each file is read once for all the rules
+def imports_of(path: Path, root: Path = PROJECT) -> frozenset[str]:
     """Every module (or module.name) `path` imports, relative imports made absolute."""
     package = module_of(path, root)
     if path.name != "__init__.py":
@@ -34,7 +36,7 @@ def imports_of(path: Path, root: Path = PROJECT) -> set[str]:
                 parent = package.split(".")[:len(package.split(".")) - node.level + 1]
                 base = ".".join([*parent, base] if base else parent)
             found.update(f"{base}.{alias.name}" for alias in node.names)
-    return found
+    return frozenset(found)
 
 
 def under(module: str, prefixes: tuple[str, ...]) -> bool:

@@ -106,7 +106,7 @@ _TEXT = st.lists(st.one_of(st.text(st.characters(exclude_categories=("Cs",))), _
 _NAME = _TEXT.map(lambda s: s.translate({ord(c): None for c in '<>"'}))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(subject=_TEXT, name=_NAME, reply_name=_NAME)
 def test_any_subject_and_display_name_keep_the_header_set_and_recipients(subject, name,
                                                                          reply_name):
