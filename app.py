@@ -205,3 +205,9 @@ def reconcile(event):
 @app.on_sns_message(topic=alarm_topic_name())
 def forward_alarm(event):
     return services().alarm_forwarder.handle(event.to_dict()["Records"])
+
+
+@app.lambda_function(name="cognito_email_sender")
+def cognito_email_sender(event, context):
+    """Cognito's CustomEmailSender_* triggers (the user pool's custom email sender)."""
+    return services().cognito_sender.handle(event)

@@ -94,3 +94,9 @@ class TemplateInvalid(BadRequest):
     """A template failed its save-time checks."""
 
     code = "invalid_template"
+
+
+class UndecryptableCode(BadRequest):
+    """A Cognito code that does not decrypt with the stage's key (tampered, wrong key)."""
+
+    code = "undecryptable_code"

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # named for type checkers only: each is imported on first use
     from chalicelib.delivery import Consumer, Reconciler
     from chalicelib.delivery.channels.email import EmailChannel
     from chalicelib.feedback import FeedbackHandler
+    from chalicelib.intake import CognitoEmailSender
     from chalicelib.messages import SendQueue
     from chalicelib.operations import AlarmForwarder, QueueAdmin, SuppressionAdmin
     from chalicelib.records import MessageLog, Outbox, SuppressionList
@@ -177,6 +178,20 @@ class Services:
                           move_task=(self.settings.redrive_move_task
                                      and not self.settings.local_mode),
                           max_move=self.settings.redrive_max_messages)
+
+    @cached_property
+    def cognito_sender(self) -> CognitoEmailSender:
+        from chalicelib.intake.cognito import (
+            CognitoEmailSender,
+            KmsCodeCipher,
+            KmsMac,
+            cognito_templates,
+        )
+
+        return CognitoEmailSender(
+            self.producer, KmsCodeCipher(self.settings.cognito_key_arn),
+            KmsMac(self._client("kms"), self.settings.cognito_mac_key_id),
+            cognito_templates(self.settings.cognito_templates))
 
 
 _services: Services | None = None

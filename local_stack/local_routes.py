@@ -17,4 +17,19 @@ def make_blueprint(mailbox: Any, info: dict[str, str]) -> Blueprint:
     def local_info() -> dict[str, str]:
         return dict(info)
 
+    @local.route("/_local/cognito", methods=["POST"])
+    def local_cognito() -> Any:
+        import app as herald
+        from chalicelib.api.errors import error_response
+        from chalicelib.errors import HeraldError
+        from chalicelib.platform.settings import get_settings
+        from local_stack.cognito import invoke_sender
+
+        try:
+            accepted = invoke_sender(local.current_request.json_body or {}, get_settings(),
+                                     herald.cognito_email_sender)
+        except HeraldError as error:  # a bad body, or the handler's refusal as Cognito sees it
+            return error_response(error)
+        return {"accepted": accepted}
+
     return local

@@ -84,3 +84,15 @@ def _feedback_path(session: Any, region: str, max_receive_count: int,
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
     return {"feedback_queue_url": queue_url, "feedback_dlq_url": dlq_url,
             "feedback_topic_arn": topic_arn}
+
+
+def create_cognito_keys(session: Any, region: str) -> dict[str, str]:
+    """The KMS keys of Cognito's custom email sender, as the deployed stack has them:
+    the symmetric key codes are encrypted with, and the HMAC key of idempotency keys.
+    Returns them as the env vars Herald's settings read."""
+    kms = session.client("kms", region_name=region)
+    code_key = kms.create_key(Description="Herald Cognito codes (local)")["KeyMetadata"]["Arn"]
+    mac_key = kms.create_key(Description="Herald Cognito idempotency MACs (local)",
+                             KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
+    return {"HERALD_COGNITO_KEY_ARN": code_key,
+            "HERALD_COGNITO_MAC_KEY_ID": mac_key["KeyMetadata"]["Arn"]}

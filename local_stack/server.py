@@ -66,6 +66,7 @@ class LocalStack:
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         urls = self._create_resources()
         environment.apply(endpoint, urls["queue_url"], urls["dlq_url"])
+        os.environ.update(self._cognito_keys())
         from chalicelib import wiring
         from chalicelib.platform.settings import get_settings
 
@@ -90,6 +91,14 @@ class LocalStack:
                                         environment.LOCAL_DEFAULTS["HERALD_LOCAL_VISIBILITY_S"]))
         return create_resources(Settings.from_env(os.environ), boto3.session.Session(),
                                 visibility_timeout_s=visibility)
+
+    def _cognito_keys(self) -> dict[str, str]:
+        import boto3
+
+        from local_stack.resources import create_cognito_keys
+
+        return create_cognito_keys(boto3.session.Session(),
+                                   os.environ.get("HERALD_REGION", "us-east-1"))
 
     def _load_templates(self) -> None:
         from chalicelib.errors import HeraldError

@@ -62,6 +62,12 @@ class Settings:
     redrive_move_task: bool = True
     redrive_max_messages: int = 500  # per request, to stay inside the Lambda timeout
     alert_topic_arn: str = ""  # the admin topic forward_alarm publishes to
+    # Cognito's custom email sender: the KMS key Cognito encrypts codes with, the KMS
+    # HMAC key the idempotency keys are made with, and a JSON object overriding the
+    # trigger -> template mapping (chalicelib/intake/cognito.py)
+    cognito_key_arn: str = ""
+    cognito_mac_key_id: str = ""
+    cognito_templates: str = ""
 
     @property
     def sender_domain(self) -> str:
