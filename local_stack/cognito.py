@@ -4,12 +4,13 @@ under the local KMS key, wrapped in a `CustomEmailSender_*` event, and handed
 to the real `cognito_email_sender` handler."""
 from __future__ import annotations
 
+import base64
 import uuid
 from types import SimpleNamespace
 from typing import Any, Callable, Mapping
 
 from chalicelib.errors import BadRequest
-from chalicelib.intake.cognito import ACCOUNT_TAKE_OVER, TRIGGER_PREFIX, KmsCodeCipher
+from chalicelib.intake.cognito import ACCOUNT_TAKE_OVER, TRIGGER_PREFIX
 from chalicelib.platform.settings import Settings
 
 LOCAL_POOL_ID = "us-east-1_HeraldLocal"
@@ -44,8 +45,22 @@ def cognito_event(body: Mapping[str, Any], settings: Settings,
     }
 
 
+def encrypt_as_cognito(key_arn: str, code: str) -> str:
+    """`code` as Cognito sends it: base64 of an Encryption SDK message under `key_arn`,
+    with the SDK's default committing, signed suite (Cognito's start `AgV4`)."""
+    import aws_encryption_sdk
+    from aws_encryption_sdk import CommitmentPolicy
+
+    client = aws_encryption_sdk.EncryptionSDKClient(
+        commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT)
+    provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(key_ids=[key_arn])
+    blob, _header = client.encrypt(source=code.encode(), key_provider=provider)
+    return base64.b64encode(blob).decode("ascii")
+
+
 def invoke_sender(body: Mapping[str, Any], settings: Settings,
                   handler: Callable[[dict[str, Any], Any], Any]) -> Any:
     """Encrypt as Cognito does and call `handler` (the Lambda function) with a context."""
-    event = cognito_event(body, settings, KmsCodeCipher(settings.cognito_key_arn).encrypt)
+    event = cognito_event(body, settings,
+                          lambda code: encrypt_as_cognito(settings.cognito_key_arn, code))
     return handler(event, SimpleNamespace(aws_request_id=str(uuid.uuid4())))

@@ -172,9 +172,9 @@ def variables(event: CognitoEvent, code: str | None) -> dict[str, Any]:
 
 
 class KmsCodeCipher:
-    """The Encryption SDK with a strict KMS provider for the stage's key only,
-    and the commitment policy of AWS's Cognito example (decrypts Cognito's
-    key-committing messages; encrypts with commitment, as Cognito does)."""
+    """The Encryption SDK with a strict KMS provider for the stage's key only, and
+    the commitment policy of AWS's Cognito example (REQUIRE_ENCRYPT_ALLOW_DECRYPT:
+    Cognito's messages are key-committing, `AgV4...`; older ones still decrypt)."""
 
     def __init__(self, key_arn: str, botocore_session: Any = None) -> None:
         self.key_arn = key_arn
@@ -182,6 +182,7 @@ class KmsCodeCipher:
         self._parts: tuple[Any, Any] | None = None
 
     def _sdk(self) -> tuple[Any, Any]:
+        """The SDK client and key provider, built on the first code (cold start)."""
         if self._parts is None:
             import aws_encryption_sdk
             from aws_encryption_sdk import CommitmentPolicy
@@ -206,12 +207,6 @@ class KmsCodeCipher:
             return plaintext.decode("utf-8")
         except Exception as exc:  # noqa: BLE001 - every SDK, KMS or UTF-8 failure alike
             raise _undecryptable(_reason(exc)) from None
-
-    def encrypt(self, code: str) -> str:
-        """`code` as Cognito sends it (local stack and tests): base64 of an SDK message."""
-        client, provider = self._sdk()
-        blob, _header = client.encrypt(source=code.encode(), key_provider=provider)
-        return base64.b64encode(blob).decode("ascii")
 
 
 def _reason(exc: Exception) -> str:

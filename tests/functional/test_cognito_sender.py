@@ -14,8 +14,7 @@ import pytest
 from helpers import consume, receive_event, sent_mail
 
 from chalicelib import wiring
-from chalicelib.intake.cognito import KmsCodeCipher
-from local_stack.cognito import cognito_event
+from local_stack.cognito import cognito_event, encrypt_as_cognito
 from local_stack.resources import create_cognito_keys
 from tools.template_files import read_all
 
@@ -26,19 +25,20 @@ CODE = "482913"
 @pytest.fixture
 def cognito(client, aws, monkeypatch):
     """The client, with the stage's KMS keys and the starter templates in place;
-    returns (client, cipher) where the cipher encrypts codes as Cognito does."""
+    returns (client, encrypt) where `encrypt` encrypts a code as Cognito does."""
     for name, value in create_cognito_keys(boto3.session.Session(), aws.region).items():
         monkeypatch.setenv(name, value)
     wiring.reset()
     for name, payload in read_all(PROJECT / "templates").items():
         wiring.services().templates.save(name, payload, author="templates/")
-    return client, KmsCodeCipher(os.environ["HERALD_COGNITO_KEY_ARN"])
+    key_arn = os.environ["HERALD_COGNITO_KEY_ARN"]
+    return client, lambda code: encrypt_as_cognito(key_arn, code)
 
 
-def invoke(client, cipher, trigger="CustomEmailSender_SignUp", code=CODE, **attributes):
+def invoke(client, encrypt, trigger="CustomEmailSender_SignUp", code=CODE, **attributes):
     body = {"triggerSource": trigger, "userName": "ana-123", "code": code,
             "userAttributes": {"email": "ana@example.com", "name": "Ana", **attributes}}
-    event = cognito_event(body, wiring.services().settings, cipher.encrypt)
+    event = cognito_event(body, wiring.services().settings, encrypt)
     return client.lambda_.invoke("cognito_email_sender", event), event
 
 
@@ -54,8 +54,8 @@ def text_of(mail) -> str:
 
 
 def test_a_code_encrypted_as_cognito_does_arrives_in_the_mapped_template(cognito, aws):
-    client, cipher = cognito
-    response, event = invoke(client, cipher, "CustomEmailSender_ForgotPassword")
+    client, encrypt = cognito
+    response, event = invoke(client, encrypt, "CustomEmailSender_ForgotPassword")
     assert event["request"]["code"].startswith("AgV4")  # the SDK's committed, signed format
     assert response.payload["status"] == "queued"
     [mail] = deliver(client, aws)
@@ -65,9 +65,9 @@ def test_a_code_encrypted_as_cognito_does_arrives_in_the_mapped_template(cognito
 
 
 def test_cognito_retrying_with_the_code_re_encrypted_sends_one_mail(cognito, aws):
-    client, cipher = cognito
-    first, event_one = invoke(client, cipher)
-    retry, event_two = invoke(client, cipher)
+    client, encrypt = cognito
+    first, event_one = invoke(client, encrypt)
+    retry, event_two = invoke(client, encrypt)
     assert event_one["request"]["code"] != event_two["request"]["code"]
     assert retry.payload["message_id"] == first.payload["message_id"]
     assert retry.payload["replayed"] is True
@@ -75,8 +75,8 @@ def test_cognito_retrying_with_the_code_re_encrypted_sends_one_mail(cognito, aws
 
 
 def test_a_tampered_code_fails_the_invocation_and_the_log_holds_neither_code(cognito, capsys):
-    client, cipher = cognito
-    ciphertext = cipher.encrypt(CODE)
+    client, encrypt = cognito
+    ciphertext = encrypt(CODE)
     tampered = ciphertext[:100] + ("A" if ciphertext[100] != "A" else "B") + ciphertext[101:]
     body = {"triggerSource": "CustomEmailSender_SignUp", "code": "x",
             "userAttributes": {"email": "ana@example.com"}}

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from chalicelib.errors import TooManyRequests, Unprocessable, UndecryptableCode
+from chalicelib.errors import TooManyRequests, UndecryptableCode, Unprocessable
 from chalicelib.intake.cognito import DEFAULT_TEMPLATES, CognitoEmailSender, cognito_templates
 
 CODE = "482913"
