@@ -34,6 +34,8 @@ OUTBOX = "${OutboxTable.Arn}"
 CONFIGURATION_SET = _ACCOUNT % ("ses", "configuration-set/${SesConfigurationSet}")
 SES_IDENTITY = _ACCOUNT % ("ses", "identity/${SenderDomain}")
 ADMIN_TOPIC = "${AdminTopic}"
+COGNITO_CODE_KEY = "${CognitoCodeKey.Arn}"
+COGNITO_MAC_KEY = "${CognitoMacKey.Arn}"
 ANY_KEY = _ACCOUNT % ("kms", "key/*")  # narrowed to the topic key by its alias (condition)
 ANY_RESOURCE = "*"  # only for actions that have no resource-level permissions
 
@@ -114,6 +116,19 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
               condition=(("ForAnyValue:StringEquals", "kms:ResourceAliases",
                           "${TopicKeyAlias}"),)),
     ),
+    # the accept path of POST /emails, plus the two keys of chalicelib/intake/cognito.py
+    "cognito_email_sender": (
+        Grant("DecryptCodes", ("kms:Decrypt",), (COGNITO_CODE_KEY,)),
+        Grant("IdempotencyMac", ("kms:GenerateMac",), (COGNITO_MAC_KEY,)),
+        Grant("ReadTemplates", ("s3:GetObject", "s3:GetObjectVersion"), (TEMPLATE_OBJECTS,)),
+        Grant("Enqueue", ("sqs:SendMessage",), (SEND_QUEUE,)),
+        Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:PutItem"), (MESSAGE_LOG,)),
+        Grant("Idempotency", ("dynamodb:GetItem", "dynamodb:PutItem"), (IDEMPOTENCY,)),
+        Grant("RateLimits", ("dynamodb:UpdateItem",), (RATE_LIMITS,)),
+        Grant("Suppressions", ("dynamodb:ConditionCheckItem",), (SUPPRESSIONS,)),
+        Grant("Outbox", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
+              (OUTBOX,)),
+    ),
 }
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
@@ -193,6 +208,8 @@ def _literals(stage: StageConfig) -> dict[str, str]:
         "FeedbackQueue.Arn": f"{head}:sqs:{region}:{account}:{env['HERALD_FEEDBACK_QUEUE_NAME']}",
         "SesConfigurationSet": env["HERALD_SES_CONFIGURATION_SET"],
         "AdminTopic": env["HERALD_ALERT_TOPIC_ARN"],
+        "CognitoCodeKey.Arn": env["HERALD_COGNITO_KEY_ARN"],
+        "CognitoMacKey.Arn": env["HERALD_COGNITO_MAC_KEY_ID"],
         **_stage_values(stage),
     }
 

@@ -45,6 +45,8 @@ STAGE_ENV: tuple[EnvOutput, ...] = (
     EnvOutput("HERALD_ALERT_TOPIC_ARN", "AdminTopicArn", _ref("AdminTopic")),
     EnvOutput("HERALD_ADMIN_ORIGIN", "AdminUiOrigin", ADMIN_UI_ORIGIN),
     EnvOutput("HERALD_COGNITO_USER_POOL_ARN", "UserPoolArn", _att("UserPool", "Arn")),
+    EnvOutput("HERALD_COGNITO_KEY_ARN", "CognitoCodeKeyArn", _att("CognitoCodeKey", "Arn")),
+    EnvOutput("HERALD_COGNITO_MAC_KEY_ID", "CognitoMacKeyArn", _att("CognitoMacKey", "Arn")),
 )
 
 # Outputs the deploy tools and the README need beyond the env vars.

@@ -17,7 +17,7 @@ from chalice import Chalice
 from chalice.app import ScheduledEventConfig, SNSEventConfig, SQSEventConfig
 
 from chalicelib.api.auth import STAFF_AUTHORIZER_NAME, STAFF_HEADERS
-from infra import iam, names
+from infra import cognito, iam, names
 from infra.logging import API_ACCESS_LOG_FORMAT
 from infra.outputs import ADMIN_UI_ORIGIN, STAGE_ENV
 from infra.stage import StageConfig
@@ -44,7 +44,8 @@ def gateway_responses(quoted_origin: Any) -> dict[str, dict[str, Any]]:
 def lambda_functions(app: Chalice) -> list[str]:
     """The app's Lambda functions by Chalice resource name."""
     found = [names.API_HANDLER] if app.routes else []
-    return found + [source.name for source in app.event_sources]
+    return (found + [source.name for source in app.event_sources]
+            + [function.name for function in app.pure_lambda_functions])
 
 
 def _event_overrides(stage: StageConfig, app: Chalice) -> dict[str, dict[str, Any]]:
@@ -122,4 +123,7 @@ def merge_template(stage: StageConfig, app: Chalice) -> dict[str, Any]:
     template = resources_template(stage)
     template["Resources"].update(_function_resources(stage, app))
     template["Resources"]["RestAPI"] = _rest_api(stage, app)
+    if cognito.mail_pool_arn(stage):
+        template["Resources"]["CognitoEmailSenderPermission"] = cognito.sender_permission(
+            stage, {"Ref": names.function_logical_id(cognito.COGNITO_SENDER)})
     return template

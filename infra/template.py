@@ -16,6 +16,7 @@ def resources_template(stage: StageConfig) -> dict[str, Any]:
         "Resources": {**storage.resources(stage), **messaging.resources(stage),
                       **alarms.resources(stage), **admin_ui.resources(stage),
                       **logging.resources(stage),
-                      **cognito.resources(stage)},
+                      **cognito.resources(stage),
+                      **cognito.mail_resources(stage)},
         "Outputs": outputs.outputs(messaging.identity_outputs(stage)),
     }

@@ -15,21 +15,31 @@ from chalicelib import wiring
 from chalicelib.platform import aws as aws_clients
 from infra import iam, names
 from infra.stage import PROJECT, load_stage, read_config
+from local_stack.cognito import cognito_event, encrypt_as_cognito
 from local_stack.poller import scheduled_event
+from local_stack.resources import create_cognito_keys
 from local_stack.ses_feedback import feedback_queue_event
 
 CHALICE = PROJECT / ".chalice"
 STAGES = sorted(read_config()["stages"])
 FIXTURES = PROJECT / "tests" / "fixtures" / "ses-events"
 
-WATCHED = ("s3", "sqs", "dynamodb", "sesv2", "cloudwatch", "sns")
+WATCHED = ("s3", "sqs", "dynamodb", "sesv2", "cloudwatch", "sns", "kms")
 # Grants the moto flow below cannot reach, and why.
 UNREACHED = {
     (names.API_HANDLER, "sqs:StartMessageMoveTask"): "moto has no message move task",
     ("consume_send_queue", "sqs:SendMessage"):
         "queues a `sent` note only when DynamoDB refuses the record "
         "(tests/functional/test_delivery_*)",
+    ("cognito_email_sender", "kms:Decrypt"):
+        "the Encryption SDK makes its own KMS client (tests/functional/test_cognito_sender.py "
+        "decrypts through it against moto)",
+    ("cognito_email_sender", "s3:GetObjectVersion"):
+        "a template is read by its latest version; pinned reads are the consumer's",
 }
+COGNITO_OTP = {"subject": "Code", "html": "<p>{{ code }} {{ user_name }}</p>", "category": "auth",
+               "variables": {"code": {"required": True, "secret": True, "sample": "1"},
+                             "user_name": {"required": False, "sample": "Ana"}}}
 
 
 def _ses_bounce(ses_message_id: str, to: str) -> str:
@@ -75,7 +85,26 @@ def _exercise_api(client, sqs, aws) -> str:
     return message_id
 
 
-def test_every_call_of_each_function_is_allowed_and_every_grant_used(client, aws):
+def _cognito_sign_up(client, aws, monkeypatch, recorder) -> dict[str, str]:
+    """Cognito hands over a sign-up code, twice (a retry), for a template of its own;
+    returns the env vars naming the emulated keys."""
+    keys = create_cognito_keys(boto3.session.Session(), aws.region)
+    for name, value in keys.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("HERALD_COGNITO_TEMPLATES", '{"SignUp": "cognito-otp"}')
+    wiring.reset()
+    _watch(recorder, aws.region)
+    settings = wiring.services().settings
+    event = {"triggerSource": "CustomEmailSender_SignUp", "code": "482913", "userName": "ana",
+             "userAttributes": {"email": "ana@example.com", "name": "Ana"}}
+    for _ in range(2):
+        cognito = cognito_event(event, settings,
+                                lambda code: encrypt_as_cognito(settings.cognito_key_arn, code))
+        assert client.lambda_.invoke("cognito_email_sender", cognito).payload["message_id"]
+    return keys
+
+
+def test_every_call_of_each_function_is_allowed_and_every_grant_used(client, aws, monkeypatch):
     # GIVEN the dev stage under moto, every boto3 call recorded per function
     recorder = CallRecorder()
     _watch(recorder, aws.region)
@@ -116,8 +145,14 @@ def test_every_call_of_each_function_is_allowed_and_every_grant_used(client, aws
     for state in ("ALARM", "OK"):
         change = json.dumps({"AlarmName": "herald-dev-DeadLetterAlarm", "NewStateValue": state})
         client.lambda_.invoke("forward_alarm", client.events.generate_sns_event(message=change))
+    # AND Cognito's custom email sender gets a code (and the same code again)
+    recorder.label = names.API_HANDLER
+    assert put_template(client, "cognito-otp", COGNITO_OTP).status_code == 200
+    recorder.label = "cognito_email_sender"
+    keys = _cognito_sign_up(client, aws, monkeypatch, recorder)
     # THEN each call is allowed by the policy of the function that made it
     stage = load_stage("dev")
+    stage = type(stage)(**{**stage.__dict__, "env": {**stage.env, **keys}})  # moto's key ids
     needed = {function: set() for function in iam.POLICIES}
     for label, service, operation, params in recorder.calls:
         needed[label].update(needs(service, operation, params, aws.region, DEFAULT_ACCOUNT_ID))
