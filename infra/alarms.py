@@ -14,7 +14,8 @@ CONSUMER = "consume_send_queue"
 FORWARDER = "forward_alarm"
 # every function of the app but the forwarder (alarmed apart, above)
 FUNCTIONS = {names.API_HANDLER: "Api", CONSUMER: "Consumer",
-             "handle_ses_feedback": "Feedback", "reconcile": "Reconciler"}
+             "handle_ses_feedback": "Feedback", "reconcile": "Reconciler",
+             "cognito_email_sender": "CognitoSender"}
 FIVE_MINUTES = 300
 ALARM_TOPIC = {"Ref": "AlarmTopic"}
 ADMIN_TOPIC = {"Ref": "AdminTopic"}

@@ -19,7 +19,8 @@ from infra.template import resources_template
 
 STAGES = sorted(read_config()["stages"])
 CONSUMER = "ConsumeSendQueue"
-FUNCTIONS = {"APIHandler", CONSUMER, "HandleSesFeedback", "Reconcile", "ForwardAlarm"}
+FUNCTIONS = {"APIHandler", CONSUMER, "HandleSesFeedback", "Reconcile", "ForwardAlarm",
+             "CognitoEmailSender"}
 CHECKOV = PROJECT / ".venv-checkov" / "bin" / "checkov"
 CHECKOV_SKIPS = PROJECT / "infra" / "checkov-skips.json"
 QUOTED_ORIGIN = {"Fn::Sub": "'https://${AdminUiDistribution.DomainName}'"}
@@ -174,7 +175,8 @@ def test_template_bucket_objects_only_for_herald_roles(built, stage):
     assert only["Effect"] == "Deny" and only["Principal"] == "*"
     allowed = only["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
     roles = {arn["Fn::Sub"].rsplit("/", 1)[1] for arn in allowed}
-    assert roles == {f"herald-{stage}-api_handler", f"herald-{stage}-consume_send_queue"}
+    assert roles == {f"herald-{stage}-api_handler", f"herald-{stage}-consume_send_queue",
+                     f"herald-{stage}-cognito_email_sender"}
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -209,7 +211,8 @@ def test_alarms_with_their_thresholds_notify_through_the_forwarder(built, stage)
         ("AWS/SES", "Reputation.BounceRate", 0.05, 300),
         ("AWS/SES", "Reputation.ComplaintRate", 0.001, 300)}
     functions = {f"herald-{stage}-consume_send_queue", f"herald-{stage}",
-                 f"herald-{stage}-handle_ses_feedback", f"herald-{stage}-reconcile"}
+                 f"herald-{stage}-handle_ses_feedback", f"herald-{stage}-reconcile",
+                 f"herald-{stage}-cognito_email_sender"}
     for metric in ("Errors", "Throttles"):
         watched = {a["Dimensions"][0]["Value"] for a in alarms_found.values()
                    if a["MetricName"] == metric and a["AlarmActions"] == [{"Ref": "AlarmTopic"}]}
