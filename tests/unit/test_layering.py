@@ -97,6 +97,11 @@ RULES = {
             "sending", "api", "operations", "wiring"))),
     "only app.py and the local stack use the composition root": Rule(
         ("chalicelib", "infra"), ("chalicelib.wiring",), exempt=("chalicelib/wiring.py",)),
+    # rate limits, suppression, idempotency and the log apply because the producer is
+    # the only way in (it is passed in by the composition root)
+    "the Cognito intake reaches mail only through the accept path": Rule(
+        ("chalicelib/intake/cognito.py",), tuple(f"chalicelib.{p}" for p in (
+            "sending", "records", "delivery", "feedback", "operations", "messages"))),
     "the unit layer runs without emulated AWS, a server or a browser": Rule(
         ("tests/unit",), ("moto", "chalice.test", "local_stack.emulator", "local_stack.server",
                           "stack_process", "requests", "playwright")),
