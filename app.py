@@ -25,6 +25,7 @@ from chalicelib.platform.settings import (
     consumer_max_concurrency,
     feedback_queue_name,
     send_queue_name,
+    users_stream_arn,
 )
 from chalicelib.wiring import services
 
@@ -205,3 +206,9 @@ def reconcile(event):
 @app.on_sns_message(topic=alarm_topic_name())
 def forward_alarm(event):
     return services().alarm_forwarder.handle(event.to_dict()["Records"])
+
+
+@app.on_dynamodb_record(stream_arn=users_stream_arn(), batch_size=25,
+                        starting_position="LATEST")
+def send_welcome_mail(event):
+    return services().welcome_sender.handle(event.to_dict()["Records"])

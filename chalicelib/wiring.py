@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # named for type checkers only: each is imported on first use
     from chalicelib.delivery import Consumer, Reconciler
     from chalicelib.delivery.channels.email import EmailChannel
     from chalicelib.feedback import FeedbackHandler
+    from chalicelib.intake import WelcomeSender
     from chalicelib.messages import SendQueue
     from chalicelib.operations import AlarmForwarder, QueueAdmin, SuppressionAdmin
     from chalicelib.records import MessageLog, Outbox, SuppressionList
@@ -177,6 +178,13 @@ class Services:
                           move_task=(self.settings.redrive_move_task
                                      and not self.settings.local_mode),
                           max_move=self.settings.redrive_max_messages)
+
+    @cached_property
+    def welcome_sender(self) -> WelcomeSender:
+        from chalicelib.intake.stream import WelcomeMapping, WelcomeSender
+
+        return WelcomeSender(self.producer.accept, WelcomeMapping.from_settings(self.settings),
+                             report_partial=self.settings.report_batch_item_failures)
 
 
 _services: Services | None = None
