@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra import messaging, names
+from infra import messaging, names, users
 from infra.stage import PROJECT, StageConfig
 
 _ACCOUNT = "arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s"
@@ -36,6 +36,8 @@ SES_IDENTITY = _ACCOUNT % ("ses", "identity/${SenderDomain}")
 ADMIN_TOPIC = "${AdminTopic}"
 ANY_KEY = _ACCOUNT % ("kms", "key/*")  # narrowed to the topic key by its alias (condition)
 ANY_RESOURCE = "*"  # only for actions that have no resource-level permissions
+USERS_STREAM = _ACCOUNT % ("dynamodb", "table/${UsersTableName}/stream/*")
+USERS_STREAM_FAILURES = "${UsersStreamFailureQueue.Arn}"
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,22 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
               condition=(("ForAnyValue:StringEquals", "kms:ResourceAliases",
                           "${TopicKeyAlias}"),)),
     ),
+    # The accept path of POST /emails (chalicelib/sending/accept.py), fed by the users stream
+    users.FUNCTION: (
+        Grant("ReadStream", ("dynamodb:DescribeStream", "dynamodb:GetRecords",
+                             "dynamodb:GetShardIterator", "dynamodb:ListStreams"),
+              (USERS_STREAM,), platform=True),
+        # the mapping's on-failure destination, written with the function's role
+        Grant("StreamFailures", ("sqs:SendMessage",), (USERS_STREAM_FAILURES,), platform=True),
+        Grant("ReadTemplates", ("s3:GetObject", "s3:GetObjectVersion"), (TEMPLATE_OBJECTS,)),
+        Grant("Enqueue", ("sqs:SendMessage",), (SEND_QUEUE,)),
+        Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:PutItem"), (MESSAGE_LOG,)),
+        Grant("Idempotency", ("dynamodb:GetItem", "dynamodb:PutItem"), (IDEMPOTENCY,)),
+        Grant("RateLimits", ("dynamodb:UpdateItem",), (RATE_LIMITS,)),
+        Grant("Suppressions", ("dynamodb:ConditionCheckItem",), (SUPPRESSIONS,)),
+        Grant("Outbox", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
+              (OUTBOX,)),
+    ),
 }
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
@@ -149,7 +167,8 @@ def _document(stage: StageConfig, function: str, render: Any) -> dict[str, Any]:
 def _stage_values(stage: StageConfig) -> dict[str, str]:
     """Placeholders known from the stage's config alone, in both paths."""
     return {"SenderDomain": stage.sender_domain,
-            "TopicKeyAlias": messaging.topic_key_alias(stage)}
+            "TopicKeyAlias": messaging.topic_key_alias(stage),
+            "UsersTableName": users.table_name(stage)}
 
 
 def cfn_policy(stage: StageConfig, function: str) -> dict[str, Any]:
@@ -193,6 +212,8 @@ def _literals(stage: StageConfig) -> dict[str, str]:
         "FeedbackQueue.Arn": f"{head}:sqs:{region}:{account}:{env['HERALD_FEEDBACK_QUEUE_NAME']}",
         "SesConfigurationSet": env["HERALD_SES_CONFIGURATION_SET"],
         "AdminTopic": env["HERALD_ALERT_TOPIC_ARN"],
+        "UsersStreamFailureQueue.Arn":
+            f"{head}:sqs:{region}:{account}:{users.failure_queue_name(stage)}",
         **_stage_values(stage),
     }
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra import admin_ui, alarms, cognito, logging, messaging, outputs, storage
+from infra import admin_ui, alarms, cognito, logging, messaging, outputs, storage, users
 from infra.stage import StageConfig
 
 
@@ -16,6 +16,8 @@ def resources_template(stage: StageConfig) -> dict[str, Any]:
         "Resources": {**storage.resources(stage), **messaging.resources(stage),
                       **alarms.resources(stage), **admin_ui.resources(stage),
                       **logging.resources(stage),
-                      **cognito.resources(stage)},
-        "Outputs": outputs.outputs(messaging.identity_outputs(stage)),
+                      **cognito.resources(stage),
+                      **users.resources(stage)},
+        "Outputs": outputs.outputs({**messaging.identity_outputs(stage),
+                                    **users.outputs(stage)}),
     }

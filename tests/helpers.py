@@ -6,12 +6,14 @@ from typing import Any
 
 from chalicelib.templating.model import parse_template
 from chalicelib.templating.renderer import CompiledTemplate, RenderLimits
+from infra import users
 from infra.outputs import EXTRA_OUTPUTS, STAGE_ENV
 
 ALARM = "herald-dev-DeadLetterAlarm"
 # A stack's outputs as CloudFormation returns them, each value naming its output.
 STACK_OUTPUTS = {name: f"value-of-{name}" for name in
-                 [row.output for row in STAGE_ENV] + list(EXTRA_OUTPUTS)}
+                 [row.output for row in STAGE_ENV] + list(EXTRA_OUTPUTS)
+                 + [users.STREAM_OUTPUT, users.FAILURE_QUEUE_OUTPUT]}
 OTP = {
     "subject": "Your code for {{ product }}",
     "html": "<p>Hello {{ name }}, your code is <b>{{ code }}</b></p>",
