@@ -40,17 +40,22 @@ def test_stack_is_created_then_updated_and_outputs_returned(account):
     assert stack["StackStatus"] == "UPDATE_COMPLETE"
 
 
-def _deployed_stage(session) -> list[dict]:
-    """What `chalice deploy` leaves: a function with an SQS mapping and a REST API."""
-    role = session.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+def _function(session, name: str, **properties) -> str:
+    """A function with empty code, as far as the mapping steps care; returns its ARN."""
+    role = session.client("iam").create_role(RoleName=f"r-{name}", AssumeRolePolicyDocument="{}")
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("app.py", "")
+    return session.client("lambda").create_function(
+        FunctionName=name, Runtime="python3.11", Role=role["Role"]["Arn"], Handler="app.h",
+        Code={"ZipFile": code.getvalue()}, **properties)["FunctionArn"]
+
+
+def _deployed_stage(session) -> list[dict]:
+    """What `chalice deploy` leaves: a function with an SQS mapping and a REST API."""
     lam = session.client("lambda")
-    arn = lam.create_function(FunctionName="herald-dev-consume_send_queue", Runtime="python3.11",
-                              Role=role["Role"]["Arn"], Handler="app.h",
-                              Code={"ZipFile": code.getvalue()},
-                              Environment={"Variables": {"HERALD_STAGE": "dev"}})["FunctionArn"]
+    arn = _function(session, "herald-dev-consume_send_queue",
+                    Environment={"Variables": {"HERALD_STAGE": "dev"}})
     sqs = session.client("sqs")
     queue = sqs.create_queue(QueueName="herald-dev-send")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
@@ -162,14 +167,8 @@ def test_api_stage_writes_json_access_logs(account):
 
 
 def test_users_stream_mapping_gets_its_failure_handling_then_the_handler_relies_on_it(account):
-    role = account.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("app.py", "")
     lam = account.client("lambda")
-    arn = lam.create_function(FunctionName="herald-dev-send_welcome_mail", Runtime="python3.11",
-                              Role=role["Role"]["Arn"], Handler="app.h",
-                              Code={"ZipFile": code.getvalue()})["FunctionArn"]
+    arn = _function(account, "herald-dev-send_welcome_mail")
     stream = account.client("dynamodb").create_table(
         TableName="herald-dev-users", BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"}],
