@@ -25,6 +25,7 @@ from chalicelib.platform.settings import (
     consumer_max_concurrency,
     feedback_queue_name,
     send_queue_name,
+    users_stream_arn,
 )
 from chalicelib.wiring import services
 
@@ -211,3 +212,9 @@ def forward_alarm(event):
 def cognito_email_sender(event, context):
     """Cognito's CustomEmailSender_* triggers (the user pool's custom email sender)."""
     return services().cognito_sender.handle(event)
+
+
+@app.on_dynamodb_record(stream_arn=users_stream_arn(), batch_size=25,
+                        starting_position="LATEST")
+def send_welcome_mail(event):
+    return services().welcome_sender.handle(event.to_dict()["Records"])

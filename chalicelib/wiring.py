@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # named for type checkers only: each is imported on first use
     from chalicelib.delivery import Consumer, Reconciler
     from chalicelib.delivery.channels.email import EmailChannel
     from chalicelib.feedback import FeedbackHandler
-    from chalicelib.intake import CognitoEmailSender
+    from chalicelib.intake import CognitoEmailSender, WelcomeSender
     from chalicelib.messages import SendQueue
     from chalicelib.operations import AlarmForwarder, QueueAdmin, SuppressionAdmin
     from chalicelib.records import MessageLog, Outbox, SuppressionList
@@ -192,6 +192,13 @@ class Services:
             self.producer, KmsCodeCipher(self.settings.cognito_key_arn),
             KmsMac(self._client("kms"), self.settings.cognito_mac_key_id),
             cognito_templates(self.settings.cognito_templates))
+
+    @cached_property
+    def welcome_sender(self) -> WelcomeSender:
+        from chalicelib.intake.stream import WelcomeMapping, WelcomeSender
+
+        return WelcomeSender(self.producer.accept, WelcomeMapping.from_settings(self.settings),
+                             report_partial=self.settings.report_batch_item_failures)
 
 
 _services: Services | None = None

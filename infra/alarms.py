@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra import names
+from infra import names, users
 from infra.stage import StageConfig
 
 CONSUMER = "consume_send_queue"
@@ -15,7 +15,7 @@ FORWARDER = "forward_alarm"
 # every function of the app but the forwarder (alarmed apart, above)
 FUNCTIONS = {names.API_HANDLER: "Api", CONSUMER: "Consumer",
              "handle_ses_feedback": "Feedback", "reconcile": "Reconciler",
-             "cognito_email_sender": "CognitoSender"}
+             "cognito_email_sender": "CognitoSender", users.FUNCTION: "Welcome"}
 FIVE_MINUTES = 300
 ALARM_TOPIC = {"Ref": "AlarmTopic"}
 ADMIN_TOPIC = {"Ref": "AdminTopic"}
@@ -85,4 +85,21 @@ def resources(stage: StageConfig) -> dict[str, Any]:
         "ComplaintRateAlarm": _alarm(
             "SES complaint rate is high: SES reviews accounts at 0.1%",
             "AWS/SES", "Reputation.ComplaintRate", {}, "Maximum", infra["complaint_rate_alarm"]),
+        **_users_stream_alarms(stage),
+    }
+
+
+def _users_stream_alarms(stage: StageConfig) -> dict[str, Any]:
+    """The welcome mail's stream falls behind, or gave up on records (infra/users.py)."""
+    failures = {"QueueName": {"Fn::GetAtt": ["UsersStreamFailureQueue", "QueueName"]}}
+    function = {"FunctionName": names.function_name(stage.prefix, users.FUNCTION)}
+    return {
+        "UsersStreamFailuresAlarm": _alarm(
+            "New users the welcome mail gave up on (retries or record age exhausted): their "
+            "stream positions wait in the users-stream-failures queue", "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible", failures, "Maximum", 1),
+        "UsersStreamAgeAlarm": _alarm(
+            "The users stream's oldest unsent record is old: welcome mails are late (the "
+            "handler fails or is throttled)", "AWS/Lambda", "IteratorAge", function, "Maximum",
+            stage.infra["users_stream_age_alarm_ms"]),
     }

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra import messaging, names
+from infra import messaging, names, users
 from infra.stage import PROJECT, StageConfig
 
 _ACCOUNT = "arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s"
@@ -38,6 +38,8 @@ COGNITO_CODE_KEY = "${CognitoCodeKey.Arn}"
 COGNITO_MAC_KEY = "${CognitoMacKey.Arn}"
 ANY_KEY = _ACCOUNT % ("kms", "key/*")  # narrowed to the topic key by its alias (condition)
 ANY_RESOURCE = "*"  # only for actions that have no resource-level permissions
+USERS_STREAM = _ACCOUNT % ("dynamodb", "table/${UsersTableName}/stream/*")
+USERS_STREAM_FAILURES = "${UsersStreamFailureQueue.Arn}"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,16 @@ def _poll(queue: str) -> Grant:
                           "sqs:ChangeMessageVisibility"), (queue,), platform=True)
 
 
+# What an intake needs to hand a mail to the accept path (chalicelib/sending/accept.py).
+ACCEPT_PATH = (
+    Grant("ReadTemplates", ("s3:GetObject", "s3:GetObjectVersion"), (TEMPLATE_OBJECTS,)),
+    Grant("Enqueue", ("sqs:SendMessage",), (SEND_QUEUE,)),
+    Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:PutItem"), (MESSAGE_LOG,)),
+    Grant("Idempotency", ("dynamodb:GetItem", "dynamodb:PutItem"), (IDEMPOTENCY,)),
+    Grant("RateLimits", ("dynamodb:UpdateItem",), (RATE_LIMITS,)),
+    Grant("Suppressions", ("dynamodb:ConditionCheckItem",), (SUPPRESSIONS,)),
+    Grant("Outbox", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"), (OUTBOX,)),
+)
 POLICIES: dict[str, tuple[Grant, ...]] = {
     names.API_HANDLER: (
         Grant("TemplateObjects", ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject",
@@ -120,14 +132,16 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
     "cognito_email_sender": (
         Grant("DecryptCodes", ("kms:Decrypt",), (COGNITO_CODE_KEY,)),
         Grant("IdempotencyMac", ("kms:GenerateMac",), (COGNITO_MAC_KEY,)),
-        Grant("ReadTemplates", ("s3:GetObject", "s3:GetObjectVersion"), (TEMPLATE_OBJECTS,)),
-        Grant("Enqueue", ("sqs:SendMessage",), (SEND_QUEUE,)),
-        Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:PutItem"), (MESSAGE_LOG,)),
-        Grant("Idempotency", ("dynamodb:GetItem", "dynamodb:PutItem"), (IDEMPOTENCY,)),
-        Grant("RateLimits", ("dynamodb:UpdateItem",), (RATE_LIMITS,)),
-        Grant("Suppressions", ("dynamodb:ConditionCheckItem",), (SUPPRESSIONS,)),
-        Grant("Outbox", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
-              (OUTBOX,)),
+        *ACCEPT_PATH,
+    ),
+    # The accept path of POST /emails (chalicelib/sending/accept.py), fed by the users stream
+    users.FUNCTION: (
+        Grant("ReadStream", ("dynamodb:DescribeStream", "dynamodb:GetRecords",
+                             "dynamodb:GetShardIterator", "dynamodb:ListStreams"),
+              (USERS_STREAM,), platform=True),
+        # the mapping's on-failure destination, written with the function's role
+        Grant("StreamFailures", ("sqs:SendMessage",), (USERS_STREAM_FAILURES,), platform=True),
+        *ACCEPT_PATH,
     ),
 }
 
@@ -164,7 +178,8 @@ def _document(stage: StageConfig, function: str, render: Any) -> dict[str, Any]:
 def _stage_values(stage: StageConfig) -> dict[str, str]:
     """Placeholders known from the stage's config alone, in both paths."""
     return {"SenderDomain": stage.sender_domain,
-            "TopicKeyAlias": messaging.topic_key_alias(stage)}
+            "TopicKeyAlias": messaging.topic_key_alias(stage),
+            "UsersTableName": users.table_name(stage)}
 
 
 def cfn_policy(stage: StageConfig, function: str) -> dict[str, Any]:
@@ -210,6 +225,8 @@ def _literals(stage: StageConfig) -> dict[str, str]:
         "AdminTopic": env["HERALD_ALERT_TOPIC_ARN"],
         "CognitoCodeKey.Arn": env["HERALD_COGNITO_KEY_ARN"],
         "CognitoMacKey.Arn": env["HERALD_COGNITO_MAC_KEY_ID"],
+        "UsersStreamFailureQueue.Arn":
+            f"{head}:sqs:{region}:{account}:{users.failure_queue_name(stage)}",
         **_stage_values(stage),
     }
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Chalice
-from chalice.app import ScheduledEventConfig, SNSEventConfig, SQSEventConfig
+from chalice.app import DynamoDBEventConfig, ScheduledEventConfig, SNSEventConfig, SQSEventConfig
 
 from chalicelib.api.auth import STAFF_AUTHORIZER_NAME, STAFF_HEADERS
-from infra import cognito, iam, names
+from infra import cognito, iam, names, users
 from infra.logging import API_ACCESS_LOG_FORMAT
 from infra.outputs import ADMIN_UI_ORIGIN, STAGE_ENV
 from infra.stage import StageConfig
@@ -65,6 +65,11 @@ def _event_overrides(stage: StageConfig, app: Chalice) -> dict[str, dict[str, An
         elif isinstance(source, SNSEventConfig) and source.topic in topics:
             overrides[source.name] = {"Events": {f"{event_id}SnsSubscription": {
                 "Properties": {"Topic": {"Fn::Sub": f"${{{topics[source.topic]}}}"}}}}}
+        elif isinstance(source, DynamoDBEventConfig) and source.name == users.FUNCTION:
+            overrides[source.name] = {
+                "Events": {f"{event_id}DynamodbEventSource": {
+                    "Properties": users.mapping_properties(stage)}},
+                "Environment": {"Variables": {REPORT_FAILURES_ENV: "true"}}}
         elif not isinstance(source, ScheduledEventConfig):
             raise ValueError(f"no infrastructure for event source {source.name!r}")
     return overrides

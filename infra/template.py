@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra import admin_ui, alarms, cognito, logging, messaging, outputs, storage
+from infra import admin_ui, alarms, cognito, logging, messaging, outputs, storage, users
 from infra.stage import StageConfig
 
 
@@ -17,6 +17,8 @@ def resources_template(stage: StageConfig) -> dict[str, Any]:
                       **alarms.resources(stage), **admin_ui.resources(stage),
                       **logging.resources(stage),
                       **cognito.resources(stage),
-                      **cognito.mail_resources(stage)},
-        "Outputs": outputs.outputs(messaging.identity_outputs(stage)),
+                      **cognito.mail_resources(stage),
+                      **users.resources(stage)},
+        "Outputs": outputs.outputs({**messaging.identity_outputs(stage),
+                                    **users.outputs(stage)}),
     }

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from chalicelib.platform.settings import Settings, feedback_queue_name, feedback_topic_name
-from chalicelib.records.tables import TABLES, TTL_ATTRIBUTE, index_name
+from chalicelib.records.tables import STREAMED_TABLES, TABLES, TTL_ATTRIBUTE, index_name
 
 SES_DOMAIN = "example.com"
 
@@ -56,12 +56,29 @@ def create_resources(settings: Settings, session: Any, max_receive_count: int = 
 
     feedback = _feedback_path(session, settings.region, max_receive_count=5,
                               visibility_timeout_s=visibility_timeout_s)
+    streams = _streamed_tables(dynamodb, settings)
 
     ses = session.client("sesv2", region_name=settings.region)
     ses.create_email_identity(EmailIdentity=SES_DOMAIN)
     if settings.ses_configuration_set:
         ses.create_configuration_set(ConfigurationSetName=settings.ses_configuration_set)
-    return {"queue_url": queue_url, "dlq_url": dlq_url, **feedback}
+    return {"queue_url": queue_url, "dlq_url": dlq_url, **feedback, **streams}
+
+
+def _streamed_tables(dynamodb: Any, settings: Settings) -> dict[str, str]:
+    """Tables with a stream (the users table); returns each one's name and stream ARN,
+    as `<setting>` and `<setting>_stream_arn`."""
+    found = {}
+    for setting, (key, view) in STREAMED_TABLES.items():
+        table = getattr(settings, setting)
+        description = dynamodb.create_table(
+            TableName=table, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": view})
+        found[setting] = table
+        found[f"{setting}_stream_arn"] = description["TableDescription"]["LatestStreamArn"]
+    return found
 
 
 def _feedback_path(session: Any, region: str, max_receive_count: int,

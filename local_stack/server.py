@@ -78,6 +78,8 @@ class LocalStack:
                      "feedback_dlq_url": urls["feedback_dlq_url"],
                      "feedback_topic_arn": urls["feedback_topic_arn"],
                      "bucket": settings.template_bucket}
+        self.info["users_table"] = urls["users_table"]  # insert items: a welcome mail each
+        self.info["users_stream_arn"] = urls["users_table_stream_arn"]
         self._load_templates()
         return self._start_app(settings)
 
@@ -122,6 +124,7 @@ class LocalStack:
         from local_stack.mailbox import Mailbox
         from local_stack.poller import QueuePoller, Ticker
         from local_stack.static_files import make_handler
+        from local_stack.stream_poller import StreamPoller
 
         mailbox = Mailbox(settings.region)
         herald.app.register_blueprint(make_blueprint(mailbox, self.info))
@@ -140,8 +143,10 @@ class LocalStack:
                               self.info["feedback_topic_arn"], settings.ses_configuration_set,
                               settings.region)
         reconciler = Ticker(herald.reconcile, interval_s=RECONCILE_EVERY_S)
+        users = StreamPoller(boto3.client("dynamodbstreams", region_name=settings.region),
+                             self.info["users_stream_arn"], herald.send_welcome_mail)
         mailbox.listeners.append(relay.on_mail)
-        for thread in (mailbox, poller, feedback, relay, reconciler):
+        for thread in (mailbox, poller, feedback, relay, reconciler, users):
             thread.start()
             self.started.append(thread)
         return server

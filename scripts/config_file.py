@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Mapping
 
+from infra import users
 from infra.outputs import STAGE_ENV
 from infra.stage import CONFIG
 
@@ -15,6 +16,7 @@ def write_stage_env(stage: str, stack_outputs: Mapping[str, str], path: Path = C
     config = json.loads(path.read_text())
     env = config["stages"][stage].setdefault("environment_variables", {})
     env.update({row.env_var: stack_outputs[row.output] for row in STAGE_ENV})
+    env[users.STREAM_ENV] = stack_outputs[users.STREAM_OUTPUT]  # created or the stage's own
     path.write_text(json.dumps(config, indent=2) + "\n")
 
 

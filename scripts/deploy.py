@@ -8,7 +8,8 @@
    refreshes the policy files and creates every function's log group with
    the stage's retention (Chalice would name the API's wrongly, aws/chalice #2079);
 3. runs `chalice deploy --stage <stage>`;
-4. turns on ReportBatchItemFailures on the SQS mappings, adds CORS headers to
+4. turns on ReportBatchItemFailures on the SQS mappings (and the users
+   stream's, with its retry limits and on-failure queue), adds CORS headers to
    API Gateway's own error responses, sets API throttling and access logging;
 5. publishes the admin UI with its config.js.
 Needs AWS credentials allowed to do all of that (an administrator, at first).
@@ -21,7 +22,7 @@ from typing import Any, TextIO
 
 from botocore.exceptions import ClientError
 
-from infra import iam, names
+from infra import iam, names, users
 from infra.stage import StageConfig, load_stage
 from infra.template import resources_template
 from scripts import admin_ui, post_deploy
@@ -88,6 +89,9 @@ def deploy(stage_name: str, session: Any, allow_no_alarm_email: bool = False) ->
     print("[4/5] ReportBatchItemFailures, CORS on gateway errors, API throttling and logs")
     resources = post_deploy.deployed_resources(stage_name)
     post_deploy.enable_batch_item_failures(session.client("lambda"), resources)
+    post_deploy.configure_stream_mappings(session.client("lambda"), resources,
+                                          users.mapping_settings(stage),
+                                          found[users.FAILURE_QUEUE_OUTPUT])
     apigateway = session.client("apigateway")
     post_deploy.cors_on_gateway_errors(apigateway, resources, stage.api_gateway_stage,
                                        stage.env["HERALD_ADMIN_ORIGIN"])

@@ -35,13 +35,31 @@ def enable_batch_item_failures(lambda_client: Any, resources: list[dict[str, Any
     for mapping in mappings:
         lambda_client.update_event_source_mapping(
             UUID=mapping["event_uuid"], FunctionResponseTypes=["ReportBatchItemFailures"])
-        function = mapping["lambda_arn"]
-        lambda_client.get_waiter("function_updated_v2").wait(FunctionName=function)
-        current = lambda_client.get_function_configuration(FunctionName=function)
-        variables = {**current.get("Environment", {}).get("Variables", {}),
-                     REPORT_FAILURES_ENV: "true"}
-        lambda_client.update_function_configuration(FunctionName=function,
-                                                    Environment={"Variables": variables})
+        _rely_on_partial_responses(lambda_client, mapping["lambda_arn"])
+    return [mapping["event_uuid"] for mapping in mappings]
+
+
+def _rely_on_partial_responses(lambda_client: Any, function: str) -> None:
+    """Tell a function its mapping honours `batchItemFailures` (set on the mapping first)."""
+    lambda_client.get_waiter("function_updated_v2").wait(FunctionName=function)
+    current = lambda_client.get_function_configuration(FunctionName=function)
+    variables = {**current.get("Environment", {}).get("Variables", {}),
+                 REPORT_FAILURES_ENV: "true"}
+    lambda_client.update_function_configuration(FunctionName=function,
+                                                Environment={"Variables": variables})
+
+
+def configure_stream_mappings(lambda_client: Any, resources: list[dict[str, Any]],
+                              settings: dict[str, Any], failure_queue_arn: str) -> list[str]:
+    """On every DynamoDB stream mapping (the users table's), the failure handling of
+    infra/users.py: partial responses, bisection, retry and age limits, and the
+    on-failure queue; then the function's flag. Returns the mappings' UUIDs."""
+    mappings = [r for r in resources if r["resource_type"] == "dynamodb_event"]
+    for mapping in mappings:
+        lambda_client.update_event_source_mapping(
+            UUID=mapping["event_uuid"], **settings,
+            DestinationConfig={"OnFailure": {"Destination": failure_queue_arn}})
+        _rely_on_partial_responses(lambda_client, mapping["lambda_arn"])
     return [mapping["event_uuid"] for mapping in mappings]
 
 

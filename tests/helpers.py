@@ -6,12 +6,14 @@ from typing import Any
 
 from chalicelib.templating.model import parse_template
 from chalicelib.templating.renderer import CompiledTemplate, RenderLimits
+from infra import users
 from infra.outputs import EXTRA_OUTPUTS, STAGE_ENV
 
 ALARM = "herald-dev-DeadLetterAlarm"
 # A stack's outputs as CloudFormation returns them, each value naming its output.
 STACK_OUTPUTS = {name: f"value-of-{name}" for name in
-                 [row.output for row in STAGE_ENV] + list(EXTRA_OUTPUTS)}
+                 [row.output for row in STAGE_ENV] + list(EXTRA_OUTPUTS)
+                 + [users.STREAM_OUTPUT, users.FAILURE_QUEUE_OUTPUT]}
 OTP = {
     "subject": "Your code for {{ product }}",
     "html": "<p>Hello {{ name }}, your code is <b>{{ code }}</b></p>",
@@ -104,3 +106,28 @@ def sent_mail() -> list:
     from moto.ses.models import ses_backends
 
     return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+
+USERS_STREAM_ARN = ("arn:aws:dynamodb:us-east-1:123456789012:table/herald-dev-users/"
+                    "stream/2026-01-01T00:00:00.000")
+
+
+def stream_record(event_name: str, item: dict[str, Any], sequence: str = "100",
+                  old: dict[str, Any] | None = None,
+                  stream_arn: str = USERS_STREAM_ARN) -> dict[str, Any]:
+    """One record of Lambda's DynamoDB stream event for the users table (key `user_id`):
+    `item` is the new image (the old one for a REMOVE), plain values."""
+    from chalicelib.platform.dynamo import to_item
+
+    change: dict[str, Any] = {
+        "ApproximateCreationDateTime": 1767225600, "Keys": to_item({"user_id": item["user_id"]}),
+        "SequenceNumber": sequence, "SizeBytes": 100, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    if event_name == "REMOVE":
+        change["OldImage"] = to_item(item)
+    else:
+        change["NewImage"] = to_item(item)
+        if old is not None:
+            change["OldImage"] = to_item(old)
+    return {"eventID": f"event-{sequence}", "eventName": event_name, "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb", "awsRegion": "us-east-1", "dynamodb": change,
+            "eventSourceARN": stream_arn}

@@ -68,6 +68,14 @@ class Settings:
     cognito_key_arn: str = ""
     cognito_mac_key_id: str = ""
     cognito_templates: str = ""
+    # Welcome mail from the users table's stream (chalicelib/intake/stream.py). The
+    # table's name is for the local stack; deployed handlers read it from each record.
+    users_table: str = "herald-dev-users"
+    welcome_template: str = "welcome"
+    welcome_email_attribute: str = "email"
+    # item attribute -> template variable, as JSON; the target "locale" is the mail's locale
+    welcome_attributes: str = '{"name": "user_name", "locale": "locale"}'
+    welcome_variables: str = "{}"  # JSON: variables every welcome carries (attributes win)
 
     @property
     def sender_domain(self) -> str:
@@ -119,3 +127,11 @@ def consumer_max_concurrency() -> int:
 def alarm_topic_name() -> str:
     """The SNS topic CloudWatch alarms publish to (set by the deploy script)."""
     return os.environ.get("HERALD_ALARM_TOPIC_NAME", "herald-dev-alarms")
+
+
+def users_stream_arn() -> str:
+    """The users table's stream the welcome handler is wired to (set by the deploy
+    script from the stack's output, or the stage's existing table)."""
+    return os.environ.get(
+        "HERALD_USERS_STREAM_ARN",
+        "arn:aws:dynamodb:us-east-1:123456789012:table/herald-dev-users/stream/local")

@@ -21,3 +21,10 @@ TABLES: dict[str, tuple[str, list[str]]] = {
 def index_name(attribute: str) -> str:
     """The name of the index on `attribute`."""
     return f"by_{attribute}"
+
+# Tables read through their DynamoDB stream: setting name -> (partition key, stream view).
+# The users table's INSERTs send welcome mail (chalicelib/intake/stream.py); the stack
+# creates it unless the stage names an existing one, so it stands apart from TABLES.
+STREAMED_TABLES: dict[str, tuple[str, str]] = {
+    "users_table": ("user_id", "NEW_IMAGE"),
+}

@@ -8,17 +8,18 @@ import json
 
 import boto3
 from boto_calls import CallRecorder, allows, needs
-from helpers import OTP, body, consume, post, put_template, receive_event, send
+from helpers import OTP, body, consume, post, put_template, receive_event, send, stream_record
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from chalicelib import wiring
 from chalicelib.platform import aws as aws_clients
-from infra import iam, names
+from infra import iam, names, users
 from infra.stage import PROJECT, load_stage, read_config
 from local_stack.cognito import cognito_event, encrypt_as_cognito
 from local_stack.poller import scheduled_event
 from local_stack.resources import create_cognito_keys
 from local_stack.ses_feedback import feedback_queue_event
+from tools.template_files import read_all
 
 CHALICE = PROJECT / ".chalice"
 STAGES = sorted(read_config()["stages"])
@@ -36,6 +37,8 @@ UNREACHED = {
         "decrypts through it against moto)",
     ("cognito_email_sender", "s3:GetObjectVersion"):
         "a template is read by its latest version; pinned reads are the consumer's",
+    (users.FUNCTION, "dynamodb:UpdateItem"):
+        "counts a rate limit only when the welcome template is an auth template",
 }
 COGNITO_OTP = {"subject": "Code", "html": "<p>{{ code }} {{ user_name }}</p>", "category": "auth",
                "variables": {"code": {"required": True, "secret": True, "sample": "1"},
@@ -49,6 +52,12 @@ def _ses_bounce(ses_message_id: str, to: str) -> str:
     for entry in event["bounce"]["bouncedRecipients"]:
         entry["emailAddress"] = to
     return json.dumps(event)
+
+
+def _save_welcome(client) -> None:
+    starters = read_all(PROJECT / "templates")
+    for name in ("base", "welcome"):
+        assert put_template(client, name, starters[name]).status_code == 200
 
 
 def _watch(recorder: CallRecorder, region: str) -> None:
@@ -150,6 +159,16 @@ def test_every_call_of_each_function_is_allowed_and_every_grant_used(client, aws
     assert put_template(client, "cognito-otp", COGNITO_OTP).status_code == 200
     recorder.label = "cognito_email_sender"
     keys = _cognito_sign_up(client, aws, monkeypatch, recorder)
+    # AND a cold welcome handler gets a new user's INSERT, then the same record again
+    recorder.label = names.API_HANDLER
+    _save_welcome(client)
+    wiring.reset()
+    _watch(recorder, aws.region)
+    recorder.label = users.FUNCTION
+    insert = {"Records": [stream_record("INSERT", {"user_id": "u-1", "email": "n@example.com",
+                                                   "name": "Ana"})]}
+    for _ in range(2):
+        assert client.lambda_.invoke(users.FUNCTION, insert).payload == {"batchItemFailures": []}
     # THEN each call is allowed by the policy of the function that made it
     stage = load_stage("dev")
     stage = type(stage)(**{**stage.__dict__, "env": {**stage.env, **keys}})  # moto's key ids

@@ -20,7 +20,8 @@ from infra.template import resources_template
 STAGES = sorted(read_config()["stages"])
 CONSUMER = "ConsumeSendQueue"
 FUNCTIONS = {"APIHandler", CONSUMER, "HandleSesFeedback", "Reconcile", "ForwardAlarm",
-             "CognitoEmailSender"}
+             "CognitoEmailSender",
+             "SendWelcomeMail"}
 CHECKOV = PROJECT / ".venv-checkov" / "bin" / "checkov"
 CHECKOV_SKIPS = PROJECT / "infra" / "checkov-skips.json"
 QUOTED_ORIGIN = {"Fn::Sub": "'https://${AdminUiDistribution.DomainName}'"}
@@ -176,12 +177,14 @@ def test_template_bucket_objects_only_for_herald_roles(built, stage):
     allowed = only["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
     roles = {arn["Fn::Sub"].rsplit("/", 1)[1] for arn in allowed}
     assert roles == {f"herald-{stage}-api_handler", f"herald-{stage}-consume_send_queue",
-                     f"herald-{stage}-cognito_email_sender"}
+                     f"herald-{stage}-cognito_email_sender",
+                     f"herald-{stage}-send_welcome_mail"}
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_tables_on_demand_with_ttl_and_the_message_log_index(built, stage):
     tables = _of_type(_resources(built, stage), "AWS::DynamoDB::Table")
+    tables.pop("UsersTable")  # holds users for good, no TTL: see the users stream test
     assert set(tables) == {"MessageLogTable", "IdempotencyTable", "RateLimitTable",
                            "SuppressionTable", "OutboxTable"}
     outbox = _resources(built, stage)["OutboxTable"]
@@ -209,10 +212,12 @@ def test_alarms_with_their_thresholds_notify_through_the_forwarder(built, stage)
         ("AWS/Lambda", "Errors", 1, 300), ("AWS/Lambda", "Throttles", 1, 300),
         ("Herald", "Failed", 1, 300),
         ("AWS/SES", "Reputation.BounceRate", 0.05, 300),
-        ("AWS/SES", "Reputation.ComplaintRate", 0.001, 300)}
+        ("AWS/SES", "Reputation.ComplaintRate", 0.001, 300),
+        ("AWS/Lambda", "IteratorAge", 300_000, 300)}
     functions = {f"herald-{stage}-consume_send_queue", f"herald-{stage}",
                  f"herald-{stage}-handle_ses_feedback", f"herald-{stage}-reconcile",
-                 f"herald-{stage}-cognito_email_sender"}
+                 f"herald-{stage}-cognito_email_sender",
+                 f"herald-{stage}-send_welcome_mail"}
     for metric in ("Errors", "Throttles"):
         watched = {a["Dimensions"][0]["Value"] for a in alarms_found.values()
                    if a["MetricName"] == metric and a["AlarmActions"] == [{"Ref": "AlarmTopic"}]}
@@ -388,3 +393,29 @@ def test_each_function_has_its_declared_policy_and_shared_name(built, stage):
         assert props["Role"] == {"Fn::GetAtt": [names.role_logical_id(function), "Arn"]}
 
 
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_users_table_streams_new_items_to_the_welcome_handler_with_failure_limits(built, stage):
+    resources = _resources(built, stage)
+    table = resources["UsersTable"]
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+    assert table["Properties"]["TableName"] == f"herald-{stage}-users"
+    assert table["Properties"]["KeySchema"] == [{"AttributeName": "user_id", "KeyType": "HASH"}]
+    assert table["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    welcome = resources["SendWelcomeMail"]["Properties"]
+    [event] = welcome["Events"].values()
+    assert event["Type"] == "DynamoDB"
+    assert event["Properties"] == {
+        "Stream": {"Fn::GetAtt": ["UsersTable", "StreamArn"]}, "BatchSize": 25,
+        "StartingPosition": "LATEST", "MaximumBatchingWindowInSeconds": 0,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        "BisectBatchOnFunctionError": True, "MaximumRetryAttempts": 5,
+        "MaximumRecordAgeInSeconds": 21600,
+        "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": {
+            "Fn::GetAtt": ["UsersStreamFailureQueue", "Arn"]}}}}
+    assert welcome["Environment"]["Variables"]["HERALD_REPORT_BATCH_ITEM_FAILURES"] == "true"
+    failures = resources["UsersStreamFailureQueue"]["Properties"]
+    assert failures["SqsManagedSseEnabled"] is True
+    assert resources["UsersStreamFailuresAlarm"]["Properties"]["Dimensions"] == [{
+        "Name": "QueueName", "Value": {"Fn::GetAtt": ["UsersStreamFailureQueue", "QueueName"]}}]

@@ -10,6 +10,7 @@ import pytest
 from helpers import STACK_OUTPUTS as OUTPUTS
 from moto import mock_aws
 
+from infra import users
 from infra.stage import load_stage
 from scripts import admin_ui, post_deploy
 from scripts.deploy import create_log_groups
@@ -39,17 +40,22 @@ def test_stack_is_created_then_updated_and_outputs_returned(account):
     assert stack["StackStatus"] == "UPDATE_COMPLETE"
 
 
-def _deployed_stage(session) -> list[dict]:
-    """What `chalice deploy` leaves: a function with an SQS mapping and a REST API."""
-    role = session.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+def _function(session, name: str, **properties) -> str:
+    """A function with empty code, as far as the mapping steps care; returns its ARN."""
+    role = session.client("iam").create_role(RoleName=f"r-{name}", AssumeRolePolicyDocument="{}")
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("app.py", "")
+    return session.client("lambda").create_function(
+        FunctionName=name, Runtime="python3.11", Role=role["Role"]["Arn"], Handler="app.h",
+        Code={"ZipFile": code.getvalue()}, **properties)["FunctionArn"]
+
+
+def _deployed_stage(session) -> list[dict]:
+    """What `chalice deploy` leaves: a function with an SQS mapping and a REST API."""
     lam = session.client("lambda")
-    arn = lam.create_function(FunctionName="herald-dev-consume_send_queue", Runtime="python3.11",
-                              Role=role["Role"]["Arn"], Handler="app.h",
-                              Code={"ZipFile": code.getvalue()},
-                              Environment={"Variables": {"HERALD_STAGE": "dev"}})["FunctionArn"]
+    arn = _function(session, "herald-dev-consume_send_queue",
+                    Environment={"Variables": {"HERALD_STAGE": "dev"}})
     sqs = session.client("sqs")
     queue = sqs.create_queue(QueueName="herald-dev-send")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
@@ -144,7 +150,8 @@ def test_every_function_gets_its_real_log_group_with_30_day_retention(account):
                             "/aws/lambda/herald-dev-handle_ses_feedback",
                             "/aws/lambda/herald-dev-reconcile",
                             "/aws/lambda/herald-dev-forward_alarm",
-                            "/aws/lambda/herald-dev-cognito_email_sender"}
+                            "/aws/lambda/herald-dev-cognito_email_sender",
+                            "/aws/lambda/herald-dev-send_welcome_mail"}
     groups = logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/herald-dev")["logGroups"]
     assert {g["logGroupName"]: g.get("retentionInDays") for g in groups} == {
         name: 30 for name in created}
@@ -158,3 +165,27 @@ def test_api_stage_writes_json_access_logs(account):
     settings = api.get_stage(restApiId=rest_api, stageName="api")["accessLogSettings"]
     assert settings["destinationArn"] == arn.removesuffix(":*")
     assert json.loads(settings["format"])["requestId"] == "$context.requestId"
+
+
+def test_users_stream_mapping_gets_its_failure_handling_then_the_handler_relies_on_it(account):
+    lam = account.client("lambda")
+    arn = _function(account, "herald-dev-send_welcome_mail")
+    stream = account.client("dynamodb").create_table(
+        TableName="herald-dev-users", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "user_id", "AttributeType": "S"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]["LatestStreamArn"]
+    uuid = lam.create_event_source_mapping(EventSourceArn=stream, FunctionName=arn,
+                                           StartingPosition="LATEST")["UUID"]
+    failures = "arn:aws:sqs:us-east-1:123456789012:herald-dev-users-stream-failures"
+    resources = [{"resource_type": "dynamodb_event", "event_uuid": uuid, "lambda_arn": arn}]
+    assert post_deploy.configure_stream_mappings(
+        lam, resources, users.mapping_settings(load_stage("dev")), failures) == [uuid]
+    mapping = lam.get_event_source_mapping(UUID=uuid)
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert (mapping["BisectBatchOnFunctionError"], mapping["MaximumRetryAttempts"],
+            mapping["MaximumRecordAgeInSeconds"]) == (True, 5, 21600)
+    assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": failures}}
+    variables = lam.get_function_configuration(FunctionName=arn)["Environment"]["Variables"]
+    assert variables == {"HERALD_REPORT_BATCH_ITEM_FAILURES": "true"}
