@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # named for type checkers only: each is imported on first use
     from chalicelib.delivery import Consumer, Reconciler
     from chalicelib.delivery.channels.email import EmailChannel
     from chalicelib.feedback import FeedbackHandler
+    from chalicelib.intake.hooks import HookIntake
     from chalicelib.messages import SendQueue
     from chalicelib.operations import AlarmForwarder, QueueAdmin, SuppressionAdmin
     from chalicelib.records import MessageLog, Outbox, SuppressionList
@@ -177,6 +178,19 @@ class Services:
                           move_task=(self.settings.redrive_move_task
                                      and not self.settings.local_mode),
                           max_move=self.settings.redrive_max_messages)
+
+    @cached_property
+    def hooks(self) -> HookIntake:
+        from chalicelib.intake.hooks import HookIntake
+        from chalicelib.intake.secrets import HookSecrets
+        from chalicelib.intake.sources import all_sources
+        from chalicelib.intake.status import HookStatus
+
+        secrets = HookSecrets(self._client("ssm"), self.settings.stage,
+                              ttl_s=self.settings.hook_secret_ttl_s)
+        return HookIntake(all_sources(self.settings.hook_mappings), secrets, self.producer,
+                          self.cache, HookStatus(self.dynamodb, self.settings.rate_limit_table),
+                          self.settings.hook_max_body_bytes)
 
 
 _services: Services | None = None

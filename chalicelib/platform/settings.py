@@ -62,6 +62,11 @@ class Settings:
     redrive_move_task: bool = True
     redrive_max_messages: int = 500  # per request, to stay inside the Lambda timeout
     alert_topic_arn: str = ""  # the admin topic forward_alarm publishes to
+    # Webhook intake (POST /hooks/{source}): sources beyond supabase and clerk, as JSON
+    # (README, "Identity providers and webhooks"); secrets live in SSM, never here
+    hook_mappings: str = ""
+    hook_max_body_bytes: int = 64 * 1024
+    hook_secret_ttl_s: int = 300
 
     @property
     def sender_domain(self) -> str:
