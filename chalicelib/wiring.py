@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # named for type checkers only: each is imported on first use
     from chalicelib.delivery import Consumer, Reconciler
     from chalicelib.delivery.channels.email import EmailChannel
     from chalicelib.feedback import FeedbackHandler
-    from chalicelib.intake.hooks import HookIntake
+    from chalicelib.intake import HookIntake
     from chalicelib.messages import SendQueue
     from chalicelib.operations import AlarmForwarder, QueueAdmin, SuppressionAdmin
     from chalicelib.records import MessageLog, Outbox, SuppressionList
