@@ -77,7 +77,7 @@ class SupabaseSource:
         action = _text(event, "email_data.email_action_type")
         template = self.TEMPLATES.get(action)
         if template is None:
-            raise Unprocessable(f"no template for email_action_type {action!r}",
+            raise Unprocessable(f"email_data.email_action_type {action[:40]!r} has no template",
                                 field="email_data.email_action_type", code="unmappable_event")
         email = _text(event, "user.email")
         offered = {"user_name": _user_name(event)}
