@@ -47,7 +47,7 @@ def ensure_port_free(port: int) -> None:
 class LocalStack:
     port: int
     started: list[Any] = field(default_factory=list)
-    info: dict[str, str] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
 
     def start(self) -> Any:
         """Bring everything up; returns the HTTP server (call serve_forever on it)."""
@@ -77,6 +77,7 @@ class LocalStack:
                      "feedback_dlq_url": urls["feedback_dlq_url"],
                      "feedback_topic_arn": urls["feedback_topic_arn"],
                      "bucket": settings.template_bucket}
+        self.info["hook_secrets"] = self._create_hook_secrets(settings)
         self._load_templates()
         return self._start_app(settings)
 
@@ -90,6 +91,13 @@ class LocalStack:
                                         environment.LOCAL_DEFAULTS["HERALD_LOCAL_VISIBILITY_S"]))
         return create_resources(Settings.from_env(os.environ), boto3.session.Session(),
                                 visibility_timeout_s=visibility)
+
+    def _create_hook_secrets(self, settings: Any) -> dict[str, str]:
+        import boto3
+
+        from local_stack.resources import create_hook_secrets
+
+        return create_hook_secrets(settings, boto3.session.Session())
 
     def _load_templates(self) -> None:
         from chalicelib.errors import HeraldError
