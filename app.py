@@ -9,7 +9,12 @@ from chalice import Chalice, Rate
 from chalice.app import Request
 
 from chalicelib.api import auth
-from chalicelib.api.errors import UnsupportedMediaType, error_response, internal_error_response
+from chalicelib.api.errors import (
+    UnsupportedMediaType,
+    error_response,
+    hook_error_response,
+    internal_error_response,
+)
 from chalicelib.api.http import (
     author_of,
     json_body,
@@ -19,6 +24,7 @@ from chalicelib.api.http import (
     require_json_content,
 )
 from chalicelib.api.routes import RouteGroup
+from chalicelib.errors import HeraldError
 from chalicelib.platform import logs, paging
 from chalicelib.platform.settings import (
     alarm_topic_name,
@@ -184,6 +190,22 @@ def discard_dlq_message(message_id):
 @operators.route("/dlq/redrive", methods=("POST",))
 def redrive_dlq():
     return services().queue_admin.redrive()
+
+
+@public.route("/hooks/{source}", methods=("POST",))
+def receive_hook(source):
+    """Signed webhooks from identity providers (Standard Webhooks; the signature is the auth)."""
+    request = app.current_request
+    try:
+        answer = services().hooks.receive(source, request.headers, request.raw_body or b"")
+    except HeraldError as error:
+        return hook_error_response(error, services().hooks.error_style(source))
+    return json_response(answer.body, status=202 if answer.queued else 200)
+
+
+@staff.route("/hooks")
+def hook_sources():
+    return {"sources": services().hooks.overview()}
 
 
 @app.on_sqs_message(queue=send_queue_name(), batch_size=10,

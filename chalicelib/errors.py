@@ -44,6 +44,12 @@ class BadRequest(HeraldError):
     code = "bad_request"
 
 
+class Unauthenticated(HeraldError):
+    """The caller did not prove who it is (a missing, wrong or stale webhook signature)."""
+
+    code = "unauthenticated"
+
+
 class Forbidden(HeraldError):
     """Authenticated, but not in a group allowed to do this."""
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # named for type checkers only: each is imported on first use
     from chalicelib.delivery import Consumer, Reconciler
     from chalicelib.delivery.channels.email import EmailChannel
     from chalicelib.feedback import FeedbackHandler
-    from chalicelib.intake import CognitoEmailSender, WelcomeSender
+    from chalicelib.intake import CognitoEmailSender, HookIntake, WelcomeSender
     from chalicelib.messages import SendQueue
     from chalicelib.operations import AlarmForwarder, QueueAdmin, SuppressionAdmin
     from chalicelib.records import MessageLog, Outbox, SuppressionList
@@ -199,6 +199,19 @@ class Services:
 
         return WelcomeSender(self.producer.accept, WelcomeMapping.from_settings(self.settings),
                              report_partial=self.settings.report_batch_item_failures)
+
+    @cached_property
+    def hooks(self) -> HookIntake:
+        from chalicelib.intake.hooks import HookIntake
+        from chalicelib.intake.secrets import HookSecrets
+        from chalicelib.intake.sources import all_sources
+        from chalicelib.intake.status import HookStatus
+
+        secrets = HookSecrets(self._client("ssm"), self.settings.stage,
+                              ttl_s=self.settings.hook_secret_ttl_s)
+        return HookIntake(all_sources(self.settings.hook_mappings), secrets, self.producer,
+                          self.cache, HookStatus(self.dynamodb, self.settings.rate_limit_table),
+                          self.settings.hook_max_body_bytes)
 
 
 _services: Services | None = None

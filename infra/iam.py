@@ -37,6 +37,9 @@ ADMIN_TOPIC = "${AdminTopic}"
 COGNITO_CODE_KEY = "${CognitoCodeKey.Arn}"
 COGNITO_MAC_KEY = "${CognitoMacKey.Arn}"
 ANY_KEY = _ACCOUNT % ("kms", "key/*")  # narrowed to the topic key by its alias (condition)
+# The webhook intake's signing secrets (SecureStrings the operator puts there; the AWS
+# managed key aws/ssm needs no kms grant: its key policy allows use through SSM)
+HOOK_SECRETS = _ACCOUNT % ("ssm", "parameter/herald/${Stage}/hooks/*")
 ANY_RESOURCE = "*"  # only for actions that have no resource-level permissions
 USERS_STREAM = _ACCOUNT % ("dynamodb", "table/${UsersTableName}/stream/*")
 USERS_STREAM_FAILURES = "${UsersStreamFailureQueue.Arn}"
@@ -95,6 +98,9 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         # PutItem inside the accept transaction; read and cleared once enqueued
         Grant("Outbox", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
               (OUTBOX,)),
+        Grant("HookSecrets", ("ssm:GetParameter",), (HOOK_SECRETS,)),
+        # hook-status#<source> rows beside the rate counters: bumped, read for GET /hooks
+        Grant("HookStatus", ("dynamodb:GetItem",), (RATE_LIMITS,)),
     ),
     "consume_send_queue": (
         _poll(SEND_QUEUE),
@@ -177,7 +183,7 @@ def _document(stage: StageConfig, function: str, render: Any) -> dict[str, Any]:
 
 def _stage_values(stage: StageConfig) -> dict[str, str]:
     """Placeholders known from the stage's config alone, in both paths."""
-    return {"SenderDomain": stage.sender_domain,
+    return {"SenderDomain": stage.sender_domain, "Stage": stage.stage,
             "TopicKeyAlias": messaging.topic_key_alias(stage),
             "UsersTableName": users.table_name(stage)}
 

@@ -6,7 +6,7 @@ from typing import Any
 from chalice import Blueprint
 
 
-def make_blueprint(mailbox: Any, info: dict[str, str]) -> Blueprint:
+def make_blueprint(mailbox: Any, info: dict[str, Any]) -> Blueprint:
     local = Blueprint(__name__)
 
     @local.route("/_local/mail")
@@ -14,7 +14,7 @@ def make_blueprint(mailbox: Any, info: dict[str, str]) -> Blueprint:
         return {"mail": mailbox.newest_first()}
 
     @local.route("/_local/info")
-    def local_info() -> dict[str, str]:
+    def local_info() -> dict[str, Any]:
         return dict(info)
 
     @local.route("/_local/cognito", methods=["POST"])

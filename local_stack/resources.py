@@ -5,13 +5,17 @@ resources are created one call at a time, mirroring the deployed template.
 """
 from __future__ import annotations
 
+import base64
 import json
+import secrets
 from typing import Any
 
+from chalicelib.intake.secrets import parameter_name
 from chalicelib.platform.settings import Settings, feedback_queue_name, feedback_topic_name
 from chalicelib.records.tables import STREAMED_TABLES, TABLES, TTL_ATTRIBUTE, index_name
 
 SES_DOMAIN = "example.com"
+HOOK_SOURCES = ("supabase", "clerk")  # the built-in webhook sources
 
 def queue_name(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1]
@@ -113,3 +117,16 @@ def create_cognito_keys(session: Any, region: str) -> dict[str, str]:
                              KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
     return {"HERALD_COGNITO_KEY_ARN": code_key,
             "HERALD_COGNITO_MAC_KEY_ID": mac_key["KeyMetadata"]["Arn"]}
+
+
+def create_hook_secrets(settings: Settings, session: Any) -> dict[str, str]:
+    """A fresh signing secret per built-in webhook source, stored where the API reads
+    it (SecureString parameters, as an operator puts them in AWS); returns them."""
+    ssm = session.client("ssm", region_name=settings.region)
+    created = {}
+    for source in HOOK_SOURCES:
+        secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+        ssm.put_parameter(Name=parameter_name(settings.stage, source), Value=secret,
+                          Type="SecureString", Overwrite=True)
+        created[source] = secret
+    return created

@@ -47,7 +47,7 @@ def ensure_port_free(port: int) -> None:
 class LocalStack:
     port: int
     started: list[Any] = field(default_factory=list)
-    info: dict[str, str] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
 
     def start(self) -> Any:
         """Bring everything up; returns the HTTP server (call serve_forever on it)."""
@@ -80,6 +80,7 @@ class LocalStack:
                      "bucket": settings.template_bucket}
         self.info["users_table"] = urls["users_table"]  # insert items: a welcome mail each
         self.info["users_stream_arn"] = urls["users_table_stream_arn"]
+        self.info["hook_secrets"] = self._create_hook_secrets(settings)
         self._load_templates()
         return self._start_app(settings)
 
@@ -101,6 +102,13 @@ class LocalStack:
 
         return create_cognito_keys(boto3.session.Session(),
                                    os.environ.get("HERALD_REGION", "us-east-1"))
+
+    def _create_hook_secrets(self, settings: Any) -> dict[str, str]:
+        import boto3
+
+        from local_stack.resources import create_hook_secrets
+
+        return create_hook_secrets(settings, boto3.session.Session())
 
     def _load_templates(self) -> None:
         from chalicelib.errors import HeraldError

@@ -120,6 +120,8 @@ def needs(service: str, operation: str, params: dict[str, Any], region: str,
         arn = params["TopicArn"]
     elif service == "kms":
         arn = params["KeyId"]
+    elif service == "ssm":
+        arn = f"arn:aws:ssm:{region}:{account}:parameter{params['Name']}"
     elif service == "sesv2":
         domain = params["FromEmailAddress"].rsplit("@", 1)[1].rstrip(">")
         ses = f"arn:aws:ses:{region}:{account}"

@@ -131,3 +131,34 @@ def stream_record(event_name: str, item: dict[str, Any], sequence: str = "100",
     return {"eventID": f"event-{sequence}", "eventName": event_name, "eventVersion": "1.1",
             "eventSource": "aws:dynamodb", "awsRegion": "us-east-1", "dynamodb": change,
             "eventSourceARN": stream_arn}
+
+
+# A starter's stand-in for hook tests: a code alone (otp-code, verification-code)
+CODE_ONLY = {"subject": "Your code", "html": "<p>Your code is <b>{{ code }}</b></p>",
+             "category": "auth",
+             "variables": {"code": {"required": True, "secret": True, "sample": "123456"}}}
+HOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # Standard Webhooks' test vector key
+
+
+def put_hook_secret(source: str, value: str = HOOK_SECRET, stage: str = "dev") -> None:
+    """The source's signing secret where the API reads it (emulated SSM)."""
+    import boto3
+
+    boto3.client("ssm").put_parameter(Name=f"/herald/{stage}/hooks/{source}", Value=value,
+                                      Type="SecureString", Overwrite=True)
+
+
+def post_hook(client: Any, source: str, event: Any, webhook_id: str = "msg_1",
+              secret: str = HOOK_SECRET, at: int | None = None,
+              prefix: str = "webhook-") -> Any:
+    """POST /hooks/{source} signed as Standard Webhooks (prefix `svix-` for Clerk)."""
+    import time
+
+    from chalicelib.intake.signatures import decode_secret, sign
+
+    raw = json.dumps(event).encode()
+    at = int(time.time()) if at is None else at
+    return client.http.post(f"/hooks/{source}", body=raw, headers={
+        "Content-Type": "application/json", f"{prefix}id": webhook_id,
+        f"{prefix}timestamp": str(at),
+        f"{prefix}signature": sign(decode_secret(secret), webhook_id, at, raw)})

@@ -5,7 +5,8 @@ from chalicelib.platform.exports import exported, lazy_exports
 
 _WHERE = exported({
     "routes": ("RouteGroup",),
-    "errors": ("UnsupportedMediaType", "error_response", "status_of", "internal_error_response"),
+    "errors": ("UnsupportedMediaType", "error_response", "status_of", "internal_error_response",
+               "hook_error_response"),
     "http": ("json_body", "json_response", "no_content", "query", "author_of",
              "require_json_content"),
 })

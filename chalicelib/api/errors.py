@@ -17,6 +17,7 @@ class UnsupportedMediaType(errors.BadRequest):
 STATUSES: tuple[tuple[type[HeraldError], int], ...] = (
     (UnsupportedMediaType, 415),
     (errors.BadRequest, 400),
+    (errors.Unauthenticated, 401),
     (errors.Forbidden, 403),
     (errors.NotFound, 404),
     (errors.Conflict, 409),
@@ -39,6 +40,16 @@ def error_response(error: HeraldError) -> Response:
         headers["Retry-After"] = str(error.retry_after_s)
     return Response(body={"error": error.describe()}, status_code=status_of(error),
                     headers=headers)
+
+
+def hook_error_response(error: HeraldError, style: str) -> Response:
+    """A webhook source's error: Supabase reads `{"error": {"http_code", "message"}}`,
+    the others Herald's shape."""
+    if style != "supabase":
+        return error_response(error)
+    status = status_of(error)
+    return Response(body={"error": {"http_code": status, "message": error.message}},
+                    status_code=status, headers=dict(_JSON))
 
 
 def internal_error_response() -> Response:

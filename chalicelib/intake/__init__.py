@@ -7,6 +7,11 @@ from chalicelib.platform.exports import exported, lazy_exports
 _WHERE = exported({
     "cognito": ("CognitoEmailSender", "KmsCodeCipher", "KmsMac", "cognito_templates"),
     "stream": ("WelcomeMapping", "WelcomeSender"),
+    "hooks": ("HookIntake", "HookAnswer"),
+    "secrets": ("HookSecrets",),
+    "signatures": ("sign", "decode_secret"),
+    "sources": ("all_sources",),
+    "status": ("HookStatus",),
 })
 __all__ = [*_WHERE]
 __getattr__ = lazy_exports(__name__, _WHERE)

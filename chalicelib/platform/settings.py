@@ -76,6 +76,11 @@ class Settings:
     # item attribute -> template variable, as JSON; the target "locale" is the mail's locale
     welcome_attributes: str = '{"name": "user_name", "locale": "locale"}'
     welcome_variables: str = "{}"  # JSON: variables every welcome carries (attributes win)
+    # Webhook intake (POST /hooks/{source}): sources beyond supabase and clerk, as JSON
+    # (README, "Identity providers and webhooks"); secrets live in SSM, never here
+    hook_mappings: str = ""
+    hook_max_body_bytes: int = 64 * 1024
+    hook_secret_ttl_s: int = 300
 
     @property
     def sender_domain(self) -> str:

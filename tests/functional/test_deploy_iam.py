@@ -8,7 +8,19 @@ import json
 
 import boto3
 from boto_calls import CallRecorder, allows, needs
-from helpers import OTP, body, consume, post, put_template, receive_event, send, stream_record
+from helpers import (
+    CODE_ONLY,
+    OTP,
+    body,
+    consume,
+    post,
+    post_hook,
+    put_hook_secret,
+    put_template,
+    receive_event,
+    send,
+    stream_record,
+)
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from chalicelib import wiring
@@ -25,7 +37,7 @@ CHALICE = PROJECT / ".chalice"
 STAGES = sorted(read_config()["stages"])
 FIXTURES = PROJECT / "tests" / "fixtures" / "ses-events"
 
-WATCHED = ("s3", "sqs", "dynamodb", "sesv2", "cloudwatch", "sns", "kms")
+WATCHED = ("s3", "sqs", "dynamodb", "sesv2", "cloudwatch", "sns", "kms", "ssm")
 # Grants the moto flow below cannot reach, and why.
 UNREACHED = {
     (names.API_HANDLER, "sqs:StartMessageMoveTask"): "moto has no message move task",
@@ -68,6 +80,7 @@ def _watch(recorder: CallRecorder, region: str) -> None:
 def _exercise_api(client, sqs, aws) -> str:
     """Every route once; returns the id of a queued mail."""
     assert put_template(client, "otp", OTP).status_code == 200
+    assert put_template(client, "otp-code", CODE_ONLY).status_code == 200
     second = put_template(client, "otp", {**OTP, "subject": "Code {{ code }}"})
     first_version = body(client.http.get("/templates/otp/versions"))["versions"][-1]["version_id"]
     for path in ("/templates", "/templates/otp", "/templates/otp/versions",
@@ -91,6 +104,11 @@ def _exercise_api(client, sqs, aws) -> str:
     assert client.http.get("/queues").status_code == 200
     assert client.http.get("/dlq/messages").status_code == 200
     assert client.http.delete(f"/dlq/messages/{dead}").status_code == 204
+    put_hook_secret("clerk")
+    assert post_hook(client, "clerk", {"type": "email.created", "data": {
+        "slug": "verification_code", "to_email_address": "c@example.com",
+        "data": {"otp_code": "1234"}}}, prefix="svix-").status_code == 200
+    assert client.http.get("/hooks").status_code == 200
     return message_id
 
 

@@ -16,8 +16,11 @@ STARTERS = Path(__file__).resolve().parents[2] / "templates"
 def test_push_then_pull_round_trips_the_starter_set(client, tmp_path):
     pushed = tool.push("dev", STARTERS)
     assert set(pushed) == {"base", "otp-code", "magic-link", "login-alert", "welcome",
-                           "password-reset", "verify-email", "password-reset-code",
-                           "account-invite"}
+                           "password-reset",
+                           # the Cognito sender's
+                           "verify-email", "password-reset-code", "account-invite",
+                           # the webhook intake's (Supabase, Clerk)
+                           "confirm-signup", "invite", "email-change", "verification-code"}
     assert pushed[0] == "base"  # layouts first: the others extend it
     listed = {t["name"] for t in body(client.http.get("/templates"))["templates"]}
     assert listed == set(pushed)

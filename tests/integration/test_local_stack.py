@@ -136,3 +136,35 @@ def test_concurrent_sends_are_all_accepted_and_sent(stack):
         return all(requests.get(f"{base}/emails/{message_id}", timeout=5).json()["status"]
                    in {"sent", "delivered"} for message_id in ids)
     wait_for(all_sent, 60, "all 60 mails sent")
+
+
+def test_a_supabase_signed_hook_makes_a_mail_appear(stack):
+    # as the README's snippet does it: the secret from /_local/info, the published algorithm
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    base = stack.base
+    secret = requests.get(f"{base}/_local/info", timeout=5).json()["hook_secrets"]["supabase"]
+    assert requests.get(f"{base}/_local/info", timeout=5).json()["hook_secrets"]["clerk"]
+    event = {"user": {"email": "hooked@example.com"}, "email_data": {
+        "token": "123456", "token_hash": "pkce_local", "redirect_to": "http://localhost:3000/",
+        "email_action_type": "magiclink", "site_url": "http://127.0.0.1:54321",
+        "token_new": "", "token_hash_new": ""}}
+    raw = json.dumps(event).encode()
+    webhook_id, timestamp = "msg_local_1", str(int(time.time()))
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signature = base64.b64encode(hmac.new(key, f"{webhook_id}.{timestamp}.".encode() + raw,
+                                          hashlib.sha256).digest()).decode()
+    answer = requests.post(f"{base}/hooks/supabase", data=raw, timeout=5, headers={
+        "Content-Type": "application/json", "webhook-id": webhook_id,
+        "webhook-timestamp": timestamp, "webhook-signature": f"v1,{signature}"})
+    assert (answer.status_code, answer.json()) == (200, {})
+
+    def delivered():
+        mails = requests.get(f"{base}/_local/mail", timeout=5).json()["mail"]
+        return [m for m in mails if m["to"] == "hooked@example.com"]
+    [mail] = wait_for(delivered, 20, "the hook's mail in /_local/mail")
+    assert ("http://127.0.0.1:54321/auth/v1/verify?token=pkce_local&amp;type=magiclink"
+            in mail["html"])

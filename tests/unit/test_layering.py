@@ -95,6 +95,10 @@ RULES = {
     "delivery and feedback never reach into sending, api or operations": Rule(
         ("chalicelib/delivery", "chalicelib/feedback"), tuple(f"chalicelib.{p}" for p in (
             "sending", "api", "operations", "wiring"))),
+    # the intake reaches sending only through the producer it is handed (POST /emails' path)
+    "the webhook intake never reaches into sending, delivery, records, operations or api": Rule(
+        ("chalicelib/intake",), tuple(f"chalicelib.{p}" for p in (
+            "sending", "delivery", "records", "feedback", "operations", "api", "wiring"))),
     "only app.py and the local stack use the composition root": Rule(
         ("chalicelib", "infra"), ("chalicelib.wiring",), exempt=("chalicelib/wiring.py",)),
     # rate limits, suppression, idempotency and the log apply because the producer is
