@@ -24,7 +24,9 @@ from chalicelib.platform.settings import (
     alarm_topic_name,
     consumer_max_concurrency,
     feedback_queue_name,
+    message_log_stream_arn,
     send_queue_name,
+    webhooks_queue_name,
 )
 from chalicelib.wiring import services
 
@@ -205,3 +207,45 @@ def reconcile(event):
 @app.on_sns_message(topic=alarm_topic_name())
 def forward_alarm(event):
     return services().alarm_forwarder.handle(event.to_dict()["Records"])
+
+
+# Outbound delivery webhooks (chalicelib/webhooks/)
+@staff.route("/webhooks")
+def list_webhooks():
+    return {"webhooks": services().webhooks.list()}
+
+
+@operators.route("/webhooks/{name}", methods=("PUT",))
+def save_webhook(name):
+    return services().webhooks.put(name, json_body(app.current_request))
+
+
+@staff.route("/webhooks/{name}")
+def get_webhook(name):
+    return services().webhooks.get(name)
+
+
+@operators.route("/webhooks/{name}", methods=("DELETE",))
+def delete_webhook(name):
+    services().webhooks.delete(name)
+    return no_content()
+
+
+@operators.route("/webhooks/{name}/test", methods=("POST",))
+def test_webhook(name):
+    return json_response(services().webhooks.test(name), status=202)
+
+
+@staff.route("/webhooks/{name}/deliveries")
+def webhook_deliveries(name):
+    return {"deliveries": services().webhooks.deliveries(name)}
+
+
+@app.on_dynamodb_record(stream_arn=message_log_stream_arn(), batch_size=100)
+def fan_out_webhook_events(event):
+    return services().webhook_fanout.handle(event.to_dict()["Records"])
+
+
+@app.on_sqs_message(queue=webhooks_queue_name(), batch_size=10)
+def send_webhooks(event):
+    return services().webhook_sender.handle(event.to_dict()["Records"])

@@ -31,6 +31,9 @@ IDEMPOTENCY = "${IdempotencyTable.Arn}"
 RATE_LIMITS = "${RateLimitTable.Arn}"
 SUPPRESSIONS = "${SuppressionTable.Arn}"
 OUTBOX = "${OutboxTable.Arn}"
+WEBHOOKS = "${WebhooksTable.Arn}"
+WEBHOOKS_QUEUE = "${WebhooksQueue.Arn}"
+MESSAGE_LOG_STREAM = "${MessageLogTable.StreamArn}"
 CONFIGURATION_SET = _ACCOUNT % ("ses", "configuration-set/${SesConfigurationSet}")
 SES_IDENTITY = _ACCOUNT % ("ses", "identity/${SenderDomain}")
 ADMIN_TOPIC = "${AdminTopic}"
@@ -81,6 +84,9 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         # PutItem inside the accept transaction; read and cleared once enqueued
         Grant("Outbox", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
               (OUTBOX,)),
+        Grant("Webhooks", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                           "dynamodb:DeleteItem", "dynamodb:Scan"), (WEBHOOKS,)),
+        Grant("EnqueueWebhookTest", ("sqs:SendMessage",), (WEBHOOKS_QUEUE,)),
     ),
     "consume_send_queue": (
         _poll(SEND_QUEUE),
@@ -113,6 +119,23 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("EncryptNotice", ("kms:GenerateDataKey", "kms:Decrypt"), (ANY_KEY,), platform=True,
               condition=(("ForAnyValue:StringEquals", "kms:ResourceAliases",
                           "${TopicKeyAlias}"),)),
+    ),
+    # Outbound delivery webhooks: the message log's stream -> the webhooks queue -> receivers
+    "fan_out_webhook_events": (
+        # what the Lambda service's stream poller does with the function's role (as SAM's
+        # DynamoDBStreamReadPolicy: ListStreams on the table's streams)
+        Grant("ReadStream", ("dynamodb:DescribeStream", "dynamodb:GetRecords",
+                             "dynamodb:GetShardIterator"), (MESSAGE_LOG_STREAM,), platform=True),
+        Grant("ListStreams", ("dynamodb:ListStreams",), (MESSAGE_LOG + "/stream/*",),
+              platform=True),
+        Grant("Subscribers", ("dynamodb:Scan",), (WEBHOOKS,)),
+        Grant("EnqueueDeliveries", ("sqs:SendMessage",), (WEBHOOKS_QUEUE,)),
+    ),
+    "send_webhooks": (
+        _poll(WEBHOOKS_QUEUE),
+        Grant("AcknowledgeAndBackOff", ("sqs:DeleteMessage", "sqs:ChangeMessageVisibility"),
+              (WEBHOOKS_QUEUE,)),
+        Grant("Endpoints", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (WEBHOOKS,)),
     ),
 }
 
@@ -193,6 +216,9 @@ def _literals(stage: StageConfig) -> dict[str, str]:
         "FeedbackQueue.Arn": f"{head}:sqs:{region}:{account}:{env['HERALD_FEEDBACK_QUEUE_NAME']}",
         "SesConfigurationSet": env["HERALD_SES_CONFIGURATION_SET"],
         "AdminTopic": env["HERALD_ALERT_TOPIC_ARN"],
+        "WebhooksTable.Arn": table("HERALD_WEBHOOKS_TABLE"),
+        "WebhooksQueue.Arn": queue("HERALD_WEBHOOKS_QUEUE_URL"),
+        "MessageLogTable.StreamArn": env["HERALD_MESSAGE_LOG_STREAM_ARN"],
         **_stage_values(stage),
     }
 

@@ -45,6 +45,13 @@ STAGE_ENV: tuple[EnvOutput, ...] = (
     EnvOutput("HERALD_ALERT_TOPIC_ARN", "AdminTopicArn", _ref("AdminTopic")),
     EnvOutput("HERALD_ADMIN_ORIGIN", "AdminUiOrigin", ADMIN_UI_ORIGIN),
     EnvOutput("HERALD_COGNITO_USER_POOL_ARN", "UserPoolArn", _att("UserPool", "Arn")),
+    # Outbound delivery webhooks
+    EnvOutput("HERALD_WEBHOOKS_TABLE", "WebhooksTableName", _ref("WebhooksTable")),
+    EnvOutput("HERALD_WEBHOOKS_QUEUE_URL", "WebhooksQueueUrl", _ref("WebhooksQueue")),
+    EnvOutput("HERALD_WEBHOOKS_QUEUE_NAME", "WebhooksQueueName",
+              _att("WebhooksQueue", "QueueName")),
+    EnvOutput("HERALD_MESSAGE_LOG_STREAM_ARN", "MessageLogStreamArn",
+              _att("MessageLogTable", "StreamArn")),
 )
 
 # Outputs the deploy tools and the README need beyond the env vars.

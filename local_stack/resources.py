@@ -8,8 +8,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.platform.settings import Settings, feedback_queue_name, feedback_topic_name
-from chalicelib.records.tables import TABLES, TTL_ATTRIBUTE, index_name
+from chalicelib.platform.settings import (
+    Settings,
+    feedback_queue_name,
+    feedback_topic_name,
+    webhooks_queue_name,
+)
+from chalicelib.records.tables import STREAMS, TABLES, TTL_ATTRIBUTE, index_name
 
 SES_DOMAIN = "example.com"
 
@@ -50,6 +55,9 @@ def create_resources(settings: Settings, session: Any, max_receive_count: int = 
             args["GlobalSecondaryIndexes"] = [{
                 "IndexName": index_name(name), "Projection": {"ProjectionType": "KEYS_ONLY"},
                 "KeySchema": [{"AttributeName": name, "KeyType": "HASH"}]} for name in indexes]
+        if setting in STREAMS:
+            args["StreamSpecification"] = {"StreamEnabled": True,
+                                           "StreamViewType": STREAMS[setting]}
         dynamodb.create_table(**args)
         dynamodb.update_time_to_live(TableName=table, TimeToLiveSpecification={
             "Enabled": True, "AttributeName": TTL_ATTRIBUTE})
@@ -57,11 +65,32 @@ def create_resources(settings: Settings, session: Any, max_receive_count: int = 
     feedback = _feedback_path(session, settings.region, max_receive_count=5,
                               visibility_timeout_s=visibility_timeout_s)
 
+    webhooks = _webhooks_queue(session, settings, visibility_timeout_s)
+
     ses = session.client("sesv2", region_name=settings.region)
     ses.create_email_identity(EmailIdentity=SES_DOMAIN)
     if settings.ses_configuration_set:
         ses.create_configuration_set(ConfigurationSetName=settings.ses_configuration_set)
-    return {"queue_url": queue_url, "dlq_url": dlq_url, **feedback}
+    return {"queue_url": queue_url, "dlq_url": dlq_url, **feedback, **webhooks}
+
+
+def _webhooks_queue(session: Any, settings: Settings, visibility_timeout_s: int
+                    ) -> dict[str, str]:
+    """The webhook deliveries' queue and its DLQ, and the message log's stream."""
+    sqs = session.client("sqs", region_name=settings.region)
+    name = webhooks_queue_name()
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq", Attributes={
+        "MessageRetentionPeriod": "1209600", "SqsManagedSseEnabled": "true"})["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    queue_url = sqs.create_queue(QueueName=name, Attributes={
+        "VisibilityTimeout": str(visibility_timeout_s), "SqsManagedSseEnabled": "true",
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(
+            settings.webhook_max_attempts)})})["QueueUrl"]
+    stream_arn = session.client("dynamodb", region_name=settings.region).describe_table(
+        TableName=settings.message_log_table)["Table"]["LatestStreamArn"]
+    return {"webhooks_queue_url": queue_url, "webhooks_dlq_url": dlq_url,
+            "message_log_stream_arn": stream_arn}
 
 
 def _feedback_path(session: Any, region: str, max_receive_count: int,

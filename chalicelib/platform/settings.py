@@ -62,6 +62,17 @@ class Settings:
     redrive_move_task: bool = True
     redrive_max_messages: int = 500  # per request, to stay inside the Lambda timeout
     alert_topic_arn: str = ""  # the admin topic forward_alarm publishes to
+    # Outbound delivery webhooks (chalicelib/webhooks/)
+    webhooks_table: str = "herald-dev-webhooks"
+    webhooks_queue_url: str = ""
+    webhook_max_attempts: int = 8  # the webhooks queue's maxReceiveCount: then its DLQ
+    webhook_disable_after: int = 10  # consecutive failed attempts that disable an endpoint
+    webhook_connect_timeout_s: float = 3.0
+    webhook_read_timeout_s: float = 5.0
+    webhook_retry_base_s: int = 10
+    webhook_retry_max_s: int = 900
+    webhook_deliveries_kept: int = 50  # per endpoint, for GET /webhooks/{name}/deliveries
+    webhook_delivery_ttl_days: int = 7
 
     @property
     def sender_domain(self) -> str:
@@ -113,3 +124,15 @@ def consumer_max_concurrency() -> int:
 def alarm_topic_name() -> str:
     """The SNS topic CloudWatch alarms publish to (set by the deploy script)."""
     return os.environ.get("HERALD_ALARM_TOPIC_NAME", "herald-dev-alarms")
+
+
+def webhooks_queue_name() -> str:
+    """The queue the webhook sender is wired to (set by the deploy script)."""
+    return os.environ.get("HERALD_WEBHOOKS_QUEUE_NAME", "herald-dev-webhooks")
+
+
+def message_log_stream_arn() -> str:
+    """The message log's stream, which the webhook fan-out reads (set by the deploy script)."""
+    return os.environ.get("HERALD_MESSAGE_LOG_STREAM_ARN",
+                          "arn:aws:dynamodb:us-east-1:123456789012:table/herald-dev-message-log"
+                          "/stream/1970-01-01T00:00:00.000")
