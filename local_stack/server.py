@@ -66,6 +66,8 @@ class LocalStack:
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         urls = self._create_resources()
         environment.apply(endpoint, urls["queue_url"], urls["dlq_url"])
+        os.environ.update({"HERALD_WEBHOOKS_QUEUE_URL": urls["webhooks_queue_url"],
+                           "HERALD_MESSAGE_LOG_STREAM_ARN": urls["message_log_stream_arn"]})
         from chalicelib import wiring
         from chalicelib.platform.settings import get_settings
 
@@ -76,7 +78,10 @@ class LocalStack:
                      "feedback_queue_url": urls["feedback_queue_url"],
                      "feedback_dlq_url": urls["feedback_dlq_url"],
                      "feedback_topic_arn": urls["feedback_topic_arn"],
-                     "bucket": settings.template_bucket}
+                     "bucket": settings.template_bucket,
+                     "webhooks_queue_url": urls["webhooks_queue_url"],
+                     "webhooks_dlq_url": urls["webhooks_dlq_url"],
+                     "message_log_stream_arn": urls["message_log_stream_arn"]}
         self._load_templates()
         return self._start_app(settings)
 
@@ -132,10 +137,21 @@ class LocalStack:
                               settings.region)
         reconciler = Ticker(herald.reconcile, interval_s=RECONCILE_EVERY_S)
         mailbox.listeners.append(relay.on_mail)
-        for thread in (mailbox, poller, feedback, relay, reconciler):
+        webhooks = self._webhook_pollers(sqs, settings.region, herald)
+        for thread in (mailbox, poller, feedback, relay, reconciler, *webhooks):
             thread.start()
             self.started.append(thread)
         return server
+
+    def _webhook_pollers(self, sqs: Any, region: str, herald: Any) -> tuple[Any, ...]:
+        """The message log's stream to the fan-out, the webhooks queue to the sender."""
+        from local_stack.poller import QueuePoller
+        from local_stack.stream_poller import StreamPoller, streams_client
+
+        return (StreamPoller(streams_client(region), self.info["message_log_stream_arn"],
+                             herald.fan_out_webhook_events, name="herald-webhook-fan-out"),
+                QueuePoller(sqs, self.info["webhooks_queue_url"], herald.send_webhooks, region,
+                            name="herald-webhook-sender"))
 
     def stop(self) -> None:
         for part in reversed(self.started):
