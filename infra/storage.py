@@ -18,7 +18,7 @@ TABLE_RESOURCES = {
     "outbox_table": ("OutboxTable", "outbox"),
     "webhooks_table": ("WebhooksTable", "webhooks"),
 }
-_KEPT_TABLES = {"message_log_table", "suppression_table"}
+_KEPT_TABLES = {"message_log_table", "suppression_table", "webhooks_table"}
 BLOCK_PUBLIC = {"BlockPublicAcls": True, "BlockPublicPolicy": True,
                 "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
 SSE_S3 = {"ServerSideEncryptionConfiguration": [
