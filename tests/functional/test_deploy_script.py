@@ -143,7 +143,9 @@ def test_every_function_gets_its_real_log_group_with_30_day_retention(account):
     assert set(created) == {"/aws/lambda/herald-dev", "/aws/lambda/herald-dev-consume_send_queue",
                             "/aws/lambda/herald-dev-handle_ses_feedback",
                             "/aws/lambda/herald-dev-reconcile",
-                            "/aws/lambda/herald-dev-forward_alarm"}
+                            "/aws/lambda/herald-dev-forward_alarm",
+                            "/aws/lambda/herald-dev-fan_out_webhook_events",
+                            "/aws/lambda/herald-dev-send_webhooks"}
     groups = logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/herald-dev")["logGroups"]
     assert {g["logGroupName"]: g.get("retentionInDays") for g in groups} == {
         name: 30 for name in created}
