@@ -95,6 +95,10 @@ RULES = {
     "delivery and feedback never reach into sending, api or operations": Rule(
         ("chalicelib/delivery", "chalicelib/feedback"), tuple(f"chalicelib.{p}" for p in (
             "sending", "api", "operations", "wiring"))),
+    # webhooks read the message log's stream, never the paths that write it
+    "webhooks know nothing of sending, delivery, feedback, templating, operations or api": Rule(
+        ("chalicelib/webhooks",), tuple(f"chalicelib.{p}" for p in (
+            "sending", "delivery", "feedback", "templating", "operations", "api", "wiring"))),
     "only app.py and the local stack use the composition root": Rule(
         ("chalicelib", "infra"), ("chalicelib.wiring",), exempt=("chalicelib/wiring.py",)),
     "the unit layer runs without emulated AWS, a server or a browser": Rule(
