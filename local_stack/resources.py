@@ -74,19 +74,26 @@ def create_resources(settings: Settings, session: Any, max_receive_count: int = 
     return {"queue_url": queue_url, "dlq_url": dlq_url, **feedback, **webhooks}
 
 
-def _webhooks_queue(session: Any, settings: Settings, visibility_timeout_s: int
-                    ) -> dict[str, str]:
-    """The webhook deliveries' queue and its DLQ, and the message log's stream."""
-    sqs = session.client("sqs", region_name=settings.region)
-    name = webhooks_queue_name()
+def _queue_with_dlq(sqs: Any, name: str, max_receive_count: int, visibility_timeout_s: int
+                    ) -> tuple[str, str]:
+    """A queue and its DLQ `<name>-dlq` (14 days); returns both URLs."""
     dlq_url = sqs.create_queue(QueueName=f"{name}-dlq", Attributes={
         "MessageRetentionPeriod": "1209600", "SqsManagedSseEnabled": "true"})["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
         "Attributes"]["QueueArn"]
     queue_url = sqs.create_queue(QueueName=name, Attributes={
         "VisibilityTimeout": str(visibility_timeout_s), "SqsManagedSseEnabled": "true",
-        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(
-            settings.webhook_max_attempts)})})["QueueUrl"]
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
+                                     "maxReceiveCount": str(max_receive_count)})})["QueueUrl"]
+    return queue_url, dlq_url
+
+
+def _webhooks_queue(session: Any, settings: Settings, visibility_timeout_s: int
+                    ) -> dict[str, str]:
+    """The webhook deliveries' queue and its DLQ, and the message log's stream."""
+    queue_url, dlq_url = _queue_with_dlq(session.client("sqs", region_name=settings.region),
+                                         webhooks_queue_name(), settings.webhook_max_attempts,
+                                         visibility_timeout_s)
     stream_arn = session.client("dynamodb", region_name=settings.region).describe_table(
         TableName=settings.message_log_table)["Table"]["LatestStreamArn"]
     return {"webhooks_queue_url": queue_url, "webhooks_dlq_url": dlq_url,
@@ -97,15 +104,8 @@ def _feedback_path(session: Any, region: str, max_receive_count: int,
                    visibility_timeout_s: int) -> dict[str, str]:
     """SES events: topic -> queue (with its own DLQ), as the deployed stack wires them."""
     sqs = session.client("sqs", region_name=region)
-    name = feedback_queue_name()
-    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq", Attributes={
-        "MessageRetentionPeriod": "1209600", "SqsManagedSseEnabled": "true"})["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
-    queue_url = sqs.create_queue(QueueName=name, Attributes={
-        "VisibilityTimeout": str(visibility_timeout_s), "SqsManagedSseEnabled": "true",
-        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
-                                     "maxReceiveCount": str(max_receive_count)})})["QueueUrl"]
+    queue_url, dlq_url = _queue_with_dlq(sqs, feedback_queue_name(), max_receive_count,
+                                         visibility_timeout_s)
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
         "Attributes"]["QueueArn"]
     sns = session.client("sns", region_name=region)

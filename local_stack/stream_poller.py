@@ -10,20 +10,11 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from chalicelib.platform import logs
-
-Handler = Callable[[dict[str, Any], Any], Any]
-
-
-class _LambdaContext:
-    function_name = "herald-local-stream"
-    aws_request_id = "local"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 10_000
+from local_stack.poller import Handler
+from local_stack.poller import _LambdaContext as LambdaContext
 
 
 def streams_client(region: str) -> Any:
@@ -100,7 +91,7 @@ class StreamPoller(threading.Thread):
     def _hand_over(self, records: list[dict[str, Any]]) -> str | None:
         """Run the handler; the sequence number to read again from, if any failed."""
         try:
-            result = self.handler(lambda_event(records, self.stream_arn), _LambdaContext()) or {}
+            result = self.handler(lambda_event(records, self.stream_arn), LambdaContext()) or {}
         except Exception:  # noqa: BLE001 - a raising handler gets the whole batch again
             logs.warning("local stream handler failed the batch", records=len(records))
             return records[0]["dynamodb"]["SequenceNumber"]
