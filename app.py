@@ -30,8 +30,10 @@ from chalicelib.platform.settings import (
     alarm_topic_name,
     consumer_max_concurrency,
     feedback_queue_name,
+    message_log_stream_arn,
     send_queue_name,
     users_stream_arn,
+    webhooks_queue_name,
 )
 from chalicelib.wiring import services
 
@@ -240,3 +242,45 @@ def cognito_email_sender(event, context):
                         starting_position="LATEST")
 def send_welcome_mail(event):
     return services().welcome_sender.handle(event.to_dict()["Records"])
+
+
+# Outbound delivery webhooks (chalicelib/webhooks/)
+@staff.route("/webhooks")
+def list_webhooks():
+    return {"webhooks": services().webhooks.list()}
+
+
+@operators.route("/webhooks/{name}", methods=("PUT",))
+def save_webhook(name):
+    return services().webhooks.put(name, json_body(app.current_request))
+
+
+@staff.route("/webhooks/{name}")
+def get_webhook(name):
+    return services().webhooks.get(name)
+
+
+@operators.route("/webhooks/{name}", methods=("DELETE",))
+def delete_webhook(name):
+    services().webhooks.delete(name)
+    return no_content()
+
+
+@operators.route("/webhooks/{name}/test", methods=("POST",))
+def test_webhook(name):
+    return json_response(services().webhooks.test(name), status=202)
+
+
+@staff.route("/webhooks/{name}/deliveries")
+def webhook_deliveries(name):
+    return {"deliveries": services().webhooks.deliveries(name)}
+
+
+@app.on_dynamodb_record(stream_arn=message_log_stream_arn(), batch_size=100)
+def fan_out_webhook_events(event):
+    return services().webhook_fanout.handle(event.to_dict()["Records"])
+
+
+@app.on_sqs_message(queue=webhooks_queue_name(), batch_size=10)
+def send_webhooks(event):
+    return services().webhook_sender.handle(event.to_dict()["Records"])

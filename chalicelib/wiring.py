@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # named for type checkers only: each is imported on first use
     from chalicelib.records import MessageLog, Outbox, SuppressionList
     from chalicelib.sending import Producer, StaffSend
     from chalicelib.templating import TemplateCache, TemplateManager, TemplateStore
+    from chalicelib.webhooks import EndpointStore, FanOut, UrlPolicy, WebhookAdmin, WebhookSender
 
 
 class Services:
@@ -212,6 +213,58 @@ class Services:
         return HookIntake(all_sources(self.settings.hook_mappings), secrets, self.producer,
                           self.cache, HookStatus(self.dynamodb, self.settings.rate_limit_table),
                           self.settings.hook_max_body_bytes)
+
+    # Outbound delivery webhooks (chalicelib/webhooks/)
+    @cached_property
+    def webhook_endpoints(self) -> EndpointStore:
+        from chalicelib.webhooks.endpoints import EndpointStore
+
+        return EndpointStore(self.dynamodb, self.settings.webhooks_table,
+                             self.settings.webhook_deliveries_kept,
+                             self.settings.webhook_delivery_ttl_days)
+
+    @cached_property
+    def webhook_queue(self) -> SendQueue:
+        from chalicelib.messages.queue import SendQueue
+
+        return SendQueue(self._client("sqs"), self.settings.webhooks_queue_url)
+
+    @cached_property
+    def webhook_policy(self) -> UrlPolicy:
+        from chalicelib.webhooks.targets import UrlPolicy
+
+        return UrlPolicy(local_mode=self.settings.local_mode)
+
+    @cached_property
+    def webhooks(self) -> WebhookAdmin:
+        from chalicelib.webhooks.admin import WebhookAdmin
+
+        return WebhookAdmin(self.webhook_endpoints, self.webhook_policy, self.webhook_queue)
+
+    @cached_property
+    def webhook_fanout(self) -> FanOut:
+        from chalicelib.webhooks.fanout import FanOut
+
+        return FanOut(self.webhook_endpoints, self.webhook_queue,
+                      report_partial=self.settings.report_batch_item_failures)
+
+    @cached_property
+    def webhook_sender(self) -> WebhookSender:
+        from chalicelib.platform.sqs_batch import Backoff, BatchRunner
+        from chalicelib.webhooks import events
+        from chalicelib.webhooks.sender import WebhookSender
+        from chalicelib.webhooks.transport import HttpPoster, Timeouts
+
+        batches = BatchRunner(events.decode, queue=self.webhook_queue,
+                              report_partial=self.settings.report_batch_item_failures,
+                              backoff=Backoff(self.settings.webhook_retry_base_s,
+                                              self.settings.webhook_retry_max_s),
+                              threads=10)
+        post = HttpPoster(Timeouts(self.settings.webhook_connect_timeout_s,
+                                   self.settings.webhook_read_timeout_s))
+        return WebhookSender(self.webhook_endpoints, self.webhook_policy, post, batches,
+                             self.settings.webhook_max_attempts,
+                             self.settings.webhook_disable_after)
 
 
 _services: Services | None = None

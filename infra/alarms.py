@@ -15,7 +15,8 @@ FORWARDER = "forward_alarm"
 # every function of the app but the forwarder (alarmed apart, above)
 FUNCTIONS = {names.API_HANDLER: "Api", CONSUMER: "Consumer",
              "handle_ses_feedback": "Feedback", "reconcile": "Reconciler",
-             "cognito_email_sender": "CognitoSender", users.FUNCTION: "Welcome"}
+             "cognito_email_sender": "CognitoSender", users.FUNCTION: "Welcome",
+             "fan_out_webhook_events": "WebhookFanOut", "send_webhooks": "WebhookSender"}
 FIVE_MINUTES = 300
 ALARM_TOPIC = {"Ref": "AlarmTopic"}
 ADMIN_TOPIC = {"Ref": "AdminTopic"}
@@ -58,6 +59,7 @@ def resources(stage: StageConfig) -> dict[str, Any]:
     dlq = {"QueueName": {"Fn::GetAtt": ["DeadLetterQueue", "QueueName"]}}
     feedback_dlq = {"QueueName": {"Fn::GetAtt": ["FeedbackDeadLetterQueue", "QueueName"]}}
     queue = {"QueueName": {"Fn::GetAtt": ["SendQueue", "QueueName"]}}
+    webhooks_dlq = {"QueueName": {"Fn::GetAtt": ["WebhooksDeadLetterQueue", "QueueName"]}}
     return {
         "DeadLetterAlarm": _alarm(
             f"Mail failed {infra['max_receive_count']} times and waits in the DLQ: "
@@ -69,6 +71,10 @@ def resources(stage: StageConfig) -> dict[str, Any]:
         "FeedbackDeadLetterAlarm": _alarm(
             "SES events the feedback handler could not record wait in its DLQ", "AWS/SQS",
             "ApproximateNumberOfMessagesVisible", feedback_dlq, "Maximum", 1),
+        "WebhooksDeadLetterAlarm": _alarm(
+            f"A webhook delivery failed {stage.env['HERALD_WEBHOOK_MAX_ATTEMPTS']} times and "
+            "waits in the webhooks DLQ: see GET /webhooks/{name}/deliveries", "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible", webhooks_dlq, "Maximum", 1),
         "QueueAgeAlarm": _alarm(
             "The oldest queued mail has waited too long: the consumer is stuck or slow",
             "AWS/SQS", "ApproximateAgeOfOldestMessage", queue, "Maximum",

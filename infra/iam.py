@@ -31,6 +31,9 @@ IDEMPOTENCY = "${IdempotencyTable.Arn}"
 RATE_LIMITS = "${RateLimitTable.Arn}"
 SUPPRESSIONS = "${SuppressionTable.Arn}"
 OUTBOX = "${OutboxTable.Arn}"
+WEBHOOKS = "${WebhooksTable.Arn}"
+WEBHOOKS_QUEUE = "${WebhooksQueue.Arn}"
+MESSAGE_LOG_STREAM = "${MessageLogTable.StreamArn}"
 CONFIGURATION_SET = _ACCOUNT % ("ses", "configuration-set/${SesConfigurationSet}")
 SES_IDENTITY = _ACCOUNT % ("ses", "identity/${SenderDomain}")
 ADMIN_TOPIC = "${AdminTopic}"
@@ -101,6 +104,9 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("HookSecrets", ("ssm:GetParameter",), (HOOK_SECRETS,)),
         # hook-status#<source> rows beside the rate counters: bumped, read for GET /hooks
         Grant("HookStatus", ("dynamodb:GetItem",), (RATE_LIMITS,)),
+        Grant("Webhooks", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                           "dynamodb:DeleteItem", "dynamodb:Scan"), (WEBHOOKS,)),
+        Grant("EnqueueWebhookTest", ("sqs:SendMessage",), (WEBHOOKS_QUEUE,)),
     ),
     "consume_send_queue": (
         _poll(SEND_QUEUE),
@@ -148,6 +154,23 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         # the mapping's on-failure destination, written with the function's role
         Grant("StreamFailures", ("sqs:SendMessage",), (USERS_STREAM_FAILURES,), platform=True),
         *ACCEPT_PATH,
+    ),
+    # Outbound delivery webhooks: the message log's stream -> the webhooks queue -> receivers
+    "fan_out_webhook_events": (
+        # what the Lambda service's stream poller does with the function's role (as SAM's
+        # DynamoDBStreamReadPolicy: ListStreams on the table's streams)
+        Grant("ReadStream", ("dynamodb:DescribeStream", "dynamodb:GetRecords",
+                             "dynamodb:GetShardIterator"), (MESSAGE_LOG_STREAM,), platform=True),
+        Grant("ListStreams", ("dynamodb:ListStreams",), (MESSAGE_LOG + "/stream/*",),
+              platform=True),
+        Grant("Subscribers", ("dynamodb:Scan",), (WEBHOOKS,)),
+        Grant("EnqueueDeliveries", ("sqs:SendMessage",), (WEBHOOKS_QUEUE,)),
+    ),
+    "send_webhooks": (
+        _poll(WEBHOOKS_QUEUE),
+        Grant("AcknowledgeAndBackOff", ("sqs:DeleteMessage", "sqs:ChangeMessageVisibility"),
+              (WEBHOOKS_QUEUE,)),
+        Grant("Endpoints", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (WEBHOOKS,)),
     ),
 }
 
@@ -233,6 +256,9 @@ def _literals(stage: StageConfig) -> dict[str, str]:
         "CognitoMacKey.Arn": env["HERALD_COGNITO_MAC_KEY_ID"],
         "UsersStreamFailureQueue.Arn":
             f"{head}:sqs:{region}:{account}:{users.failure_queue_name(stage)}",
+        "WebhooksTable.Arn": table("HERALD_WEBHOOKS_TABLE"),
+        "WebhooksQueue.Arn": queue("HERALD_WEBHOOKS_QUEUE_URL"),
+        "MessageLogTable.StreamArn": env["HERALD_MESSAGE_LOG_STREAM_ARN"],
         **_stage_values(stage),
     }
 

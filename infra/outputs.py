@@ -47,6 +47,13 @@ STAGE_ENV: tuple[EnvOutput, ...] = (
     EnvOutput("HERALD_COGNITO_USER_POOL_ARN", "UserPoolArn", _att("UserPool", "Arn")),
     EnvOutput("HERALD_COGNITO_KEY_ARN", "CognitoCodeKeyArn", _att("CognitoCodeKey", "Arn")),
     EnvOutput("HERALD_COGNITO_MAC_KEY_ID", "CognitoMacKeyArn", _att("CognitoMacKey", "Arn")),
+    # Outbound delivery webhooks
+    EnvOutput("HERALD_WEBHOOKS_TABLE", "WebhooksTableName", _ref("WebhooksTable")),
+    EnvOutput("HERALD_WEBHOOKS_QUEUE_URL", "WebhooksQueueUrl", _ref("WebhooksQueue")),
+    EnvOutput("HERALD_WEBHOOKS_QUEUE_NAME", "WebhooksQueueName",
+              _att("WebhooksQueue", "QueueName")),
+    EnvOutput("HERALD_MESSAGE_LOG_STREAM_ARN", "MessageLogStreamArn",
+              _att("MessageLogTable", "StreamArn")),
 )
 
 # Outputs the deploy tools and the README need beyond the env vars.

@@ -14,14 +14,19 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Chalice
-from chalice.app import DynamoDBEventConfig, ScheduledEventConfig, SNSEventConfig, SQSEventConfig
+from chalice.app import (
+    DynamoDBEventConfig,
+    ScheduledEventConfig,
+    SNSEventConfig,
+    SQSEventConfig,
+)
 
 from chalicelib.api.auth import STAFF_AUTHORIZER_NAME, STAFF_HEADERS
 from infra import cognito, iam, names, users
 from infra.logging import API_ACCESS_LOG_FORMAT
 from infra.outputs import ADMIN_UI_ORIGIN, STAGE_ENV
 from infra.stage import StageConfig
-from infra.storage import feedback_queue_name
+from infra.storage import feedback_queue_name, webhooks_queue_name
 from infra.template import resources_template
 
 REPORT_FAILURES_ENV = "HERALD_REPORT_BATCH_ITEM_FAILURES"
@@ -51,8 +56,11 @@ def lambda_functions(app: Chalice) -> list[str]:
 def _event_overrides(stage: StageConfig, app: Chalice) -> dict[str, dict[str, Any]]:
     """Per function: its Events override and extra env vars. Each queue or
     topic an event source names must be one the template creates."""
-    queues = {f"{stage.prefix}-send": "SendQueue", feedback_queue_name(stage): "FeedbackQueue"}
+    queues = {f"{stage.prefix}-send": "SendQueue", feedback_queue_name(stage): "FeedbackQueue",
+              webhooks_queue_name(stage): "WebhooksQueue"}
     topics = {f"{stage.prefix}-alarms": "AlarmTopic"}
+    # stream ARN the app names (its env var) -> the table whose stream it is
+    streams = {stage.env.get("HERALD_MESSAGE_LOG_STREAM_ARN"): "MessageLogTable"}
     overrides: dict[str, dict[str, Any]] = {}
     for source in app.event_sources:
         event_id = names.function_logical_id(source.name)
@@ -70,9 +78,24 @@ def _event_overrides(stage: StageConfig, app: Chalice) -> dict[str, dict[str, An
                 "Events": {f"{event_id}DynamodbEventSource": {
                     "Properties": users.mapping_properties(stage)}},
                 "Environment": {"Variables": {REPORT_FAILURES_ENV: "true"}}}
+        elif isinstance(source, DynamoDBEventConfig) and source.stream_arn in streams:
+            overrides[source.name] = {
+                "Events": {f"{event_id}DynamodbEventSource": {
+                    "Properties": _stream_properties(streams[source.stream_arn])}},
+                "Environment": {"Variables": {REPORT_FAILURES_ENV: "true"}}}
         elif not isinstance(source, ScheduledEventConfig):
             raise ValueError(f"no infrastructure for event source {source.name!r}")
     return overrides
+
+
+def _stream_properties(table: str) -> dict[str, Any]:
+    """A stream mapping that answers failed records by sequence number and, after a
+    few retries (split in halves to find the culprit), gives up on a batch rather
+    than holding the shard for the stream's 24 hours."""
+    return {"Stream": {"Fn::Sub": f"${{{table}.StreamArn}}"},
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "BisectBatchOnFunctionError": True, "MaximumRetryAttempts": 10,
+            "MaximumRecordAgeInSeconds": 6 * 3600}
 
 
 def _function_resources(stage: StageConfig, app: Chalice) -> dict[str, Any]:

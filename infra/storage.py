@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.records.tables import TABLES, TTL_ATTRIBUTE, index_name
+from chalicelib.records.tables import STREAMS, TABLES, TTL_ATTRIBUTE, index_name
 from infra import iam, names
 from infra.stage import StageConfig
 
@@ -16,8 +16,9 @@ TABLE_RESOURCES = {
     "rate_limit_table": ("RateLimitTable", "rate-limits"),
     "suppression_table": ("SuppressionTable", "suppressions"),
     "outbox_table": ("OutboxTable", "outbox"),
+    "webhooks_table": ("WebhooksTable", "webhooks"),
 }
-_KEPT_TABLES = {"message_log_table", "suppression_table"}
+_KEPT_TABLES = {"message_log_table", "suppression_table", "webhooks_table"}
 BLOCK_PUBLIC = {"BlockPublicAcls": True, "BlockPublicPolicy": True,
                 "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
 SSE_S3 = {"ServerSideEncryptionConfiguration": [
@@ -120,13 +121,23 @@ def _queues(stage: StageConfig) -> dict[str, Any]:
         stage, feedback_queue_name(stage), "FeedbackDeadLetterQueue",
         f"{feedback_queue_name(stage)}-dlq", visibility,
         int(infra["feedback_max_receive_count"]), int(infra["feedback_dlq_retention_s"]))
+    webhooks, webhooks_dlq = _queue_pair(
+        stage, webhooks_queue_name(stage), "WebhooksDeadLetterQueue",
+        f"{webhooks_queue_name(stage)}-dlq", visibility,
+        int(stage.env["HERALD_WEBHOOK_MAX_ATTEMPTS"]), int(infra["feedback_dlq_retention_s"]))
     return {"DeadLetterQueue": dlq, "SendQueue": send,
-            "FeedbackDeadLetterQueue": feedback_dlq, "FeedbackQueue": feedback}
+            "FeedbackDeadLetterQueue": feedback_dlq, "FeedbackQueue": feedback,
+            "WebhooksDeadLetterQueue": webhooks_dlq, "WebhooksQueue": webhooks}
 
 
 def feedback_queue_name(stage: StageConfig) -> str:
     """SES events reach the feedback handler through this queue (SNS -> SQS -> Lambda)."""
     return f"{stage.prefix}-ses-events"
+
+
+def webhooks_queue_name(stage: StageConfig) -> str:
+    """Webhook deliveries wait here for the sender (one per event and endpoint)."""
+    return f"{stage.prefix}-webhooks"
 
 
 def _table(stage: StageConfig, setting: str) -> dict[str, Any]:
@@ -144,6 +155,8 @@ def _table(stage: StageConfig, setting: str) -> dict[str, Any]:
         properties["GlobalSecondaryIndexes"] = [{
             "IndexName": index_name(name), "Projection": {"ProjectionType": "KEYS_ONLY"},
             "KeySchema": [{"AttributeName": name, "KeyType": "HASH"}]} for name in indexes]
+    if setting in STREAMS:
+        properties["StreamSpecification"] = {"StreamViewType": STREAMS[setting]}
     policy = "Retain" if setting in _KEPT_TABLES else "Delete"
     if setting in _KEPT_TABLES:
         properties["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}

@@ -11,8 +11,13 @@ import secrets
 from typing import Any
 
 from chalicelib.intake.secrets import parameter_name
-from chalicelib.platform.settings import Settings, feedback_queue_name, feedback_topic_name
-from chalicelib.records.tables import STREAMED_TABLES, TABLES, TTL_ATTRIBUTE, index_name
+from chalicelib.platform.settings import (
+    Settings,
+    feedback_queue_name,
+    feedback_topic_name,
+    webhooks_queue_name,
+)
+from chalicelib.records.tables import STREAMED_TABLES, STREAMS, TABLES, TTL_ATTRIBUTE, index_name
 
 SES_DOMAIN = "example.com"
 HOOK_SOURCES = ("supabase", "clerk")  # the built-in webhook sources
@@ -54,6 +59,9 @@ def create_resources(settings: Settings, session: Any, max_receive_count: int = 
             args["GlobalSecondaryIndexes"] = [{
                 "IndexName": index_name(name), "Projection": {"ProjectionType": "KEYS_ONLY"},
                 "KeySchema": [{"AttributeName": name, "KeyType": "HASH"}]} for name in indexes]
+        if setting in STREAMS:
+            args["StreamSpecification"] = {"StreamEnabled": True,
+                                           "StreamViewType": STREAMS[setting]}
         dynamodb.create_table(**args)
         dynamodb.update_time_to_live(TableName=table, TimeToLiveSpecification={
             "Enabled": True, "AttributeName": TTL_ATTRIBUTE})
@@ -62,11 +70,13 @@ def create_resources(settings: Settings, session: Any, max_receive_count: int = 
                               visibility_timeout_s=visibility_timeout_s)
     streams = _streamed_tables(dynamodb, settings)
 
+    webhooks = _webhooks_queue(session, settings, visibility_timeout_s)
+
     ses = session.client("sesv2", region_name=settings.region)
     ses.create_email_identity(EmailIdentity=SES_DOMAIN)
     if settings.ses_configuration_set:
         ses.create_configuration_set(ConfigurationSetName=settings.ses_configuration_set)
-    return {"queue_url": queue_url, "dlq_url": dlq_url, **feedback, **streams}
+    return {"queue_url": queue_url, "dlq_url": dlq_url, **feedback, **streams, **webhooks}
 
 
 def _streamed_tables(dynamodb: Any, settings: Settings) -> dict[str, str]:
@@ -85,11 +95,9 @@ def _streamed_tables(dynamodb: Any, settings: Settings) -> dict[str, str]:
     return found
 
 
-def _feedback_path(session: Any, region: str, max_receive_count: int,
-                   visibility_timeout_s: int) -> dict[str, str]:
-    """SES events: topic -> queue (with its own DLQ), as the deployed stack wires them."""
-    sqs = session.client("sqs", region_name=region)
-    name = feedback_queue_name()
+def _queue_with_dlq(sqs: Any, name: str, max_receive_count: int, visibility_timeout_s: int
+                    ) -> tuple[str, str]:
+    """A queue and its DLQ `<name>-dlq` (14 days); returns both URLs."""
     dlq_url = sqs.create_queue(QueueName=f"{name}-dlq", Attributes={
         "MessageRetentionPeriod": "1209600", "SqsManagedSseEnabled": "true"})["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
@@ -98,6 +106,27 @@ def _feedback_path(session: Any, region: str, max_receive_count: int,
         "VisibilityTimeout": str(visibility_timeout_s), "SqsManagedSseEnabled": "true",
         "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
                                      "maxReceiveCount": str(max_receive_count)})})["QueueUrl"]
+    return queue_url, dlq_url
+
+
+def _webhooks_queue(session: Any, settings: Settings, visibility_timeout_s: int
+                    ) -> dict[str, str]:
+    """The webhook deliveries' queue and its DLQ, and the message log's stream."""
+    queue_url, dlq_url = _queue_with_dlq(session.client("sqs", region_name=settings.region),
+                                         webhooks_queue_name(), settings.webhook_max_attempts,
+                                         visibility_timeout_s)
+    stream_arn = session.client("dynamodb", region_name=settings.region).describe_table(
+        TableName=settings.message_log_table)["Table"]["LatestStreamArn"]
+    return {"webhooks_queue_url": queue_url, "webhooks_dlq_url": dlq_url,
+            "message_log_stream_arn": stream_arn}
+
+
+def _feedback_path(session: Any, region: str, max_receive_count: int,
+                   visibility_timeout_s: int) -> dict[str, str]:
+    """SES events: topic -> queue (with its own DLQ), as the deployed stack wires them."""
+    sqs = session.client("sqs", region_name=region)
+    queue_url, dlq_url = _queue_with_dlq(sqs, feedback_queue_name(), max_receive_count,
+                                         visibility_timeout_s)
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
         "Attributes"]["QueueArn"]
     sns = session.client("sns", region_name=region)

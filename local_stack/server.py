@@ -67,6 +67,8 @@ class LocalStack:
         urls = self._create_resources()
         environment.apply(endpoint, urls["queue_url"], urls["dlq_url"])
         os.environ.update(self._cognito_keys())
+        os.environ.update({"HERALD_WEBHOOKS_QUEUE_URL": urls["webhooks_queue_url"],
+                           "HERALD_MESSAGE_LOG_STREAM_ARN": urls["message_log_stream_arn"]})
         from chalicelib import wiring
         from chalicelib.platform.settings import get_settings
 
@@ -77,7 +79,10 @@ class LocalStack:
                      "feedback_queue_url": urls["feedback_queue_url"],
                      "feedback_dlq_url": urls["feedback_dlq_url"],
                      "feedback_topic_arn": urls["feedback_topic_arn"],
-                     "bucket": settings.template_bucket}
+                     "bucket": settings.template_bucket,
+                     "webhooks_queue_url": urls["webhooks_queue_url"],
+                     "webhooks_dlq_url": urls["webhooks_dlq_url"],
+                     "message_log_stream_arn": urls["message_log_stream_arn"]}
         self.info["users_table"] = urls["users_table"]  # insert items: a welcome mail each
         self.info["users_stream_arn"] = urls["users_table_stream_arn"]
         self.info["hook_secrets"] = self._create_hook_secrets(settings)
@@ -132,7 +137,7 @@ class LocalStack:
         from local_stack.mailbox import Mailbox
         from local_stack.poller import QueuePoller, Ticker
         from local_stack.static_files import make_handler
-        from local_stack.stream_poller import StreamPoller
+        from local_stack.stream_poller import StreamPoller, streams_client
 
         mailbox = Mailbox(settings.region)
         herald.app.register_blueprint(make_blueprint(mailbox, self.info))
@@ -151,13 +156,24 @@ class LocalStack:
                               self.info["feedback_topic_arn"], settings.ses_configuration_set,
                               settings.region)
         reconciler = Ticker(herald.reconcile, interval_s=RECONCILE_EVERY_S)
-        users = StreamPoller(boto3.client("dynamodbstreams", region_name=settings.region),
-                             self.info["users_stream_arn"], herald.send_welcome_mail)
+        users = StreamPoller(streams_client(settings.region), self.info["users_stream_arn"],
+                             herald.send_welcome_mail)
         mailbox.listeners.append(relay.on_mail)
-        for thread in (mailbox, poller, feedback, relay, reconciler, users):
+        webhooks = self._webhook_pollers(sqs, settings.region, herald)
+        for thread in (mailbox, poller, feedback, relay, reconciler, users, *webhooks):
             thread.start()
             self.started.append(thread)
         return server
+
+    def _webhook_pollers(self, sqs: Any, region: str, herald: Any) -> tuple[Any, ...]:
+        """The message log's stream to the fan-out, the webhooks queue to the sender."""
+        from local_stack.poller import QueuePoller
+        from local_stack.stream_poller import StreamPoller, streams_client
+
+        return (StreamPoller(streams_client(region), self.info["message_log_stream_arn"],
+                             herald.fan_out_webhook_events, name="herald-webhook-fan-out"),
+                QueuePoller(sqs, self.info["webhooks_queue_url"], herald.send_webhooks, region,
+                            name="herald-webhook-sender"))
 
     def stop(self) -> None:
         for part in reversed(self.started):

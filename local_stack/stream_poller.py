@@ -1,7 +1,7 @@
 """Feeds a DynamoDB stream to its handler the way Lambda's stream mapping does.
 
 `chalice local` runs no event sources, so this thread reads each shard of
-the stream from LATEST (when the stack starts) in order, hands batches to
+the stream from `start` (LATEST: from when the stack starts) in order, hands batches to
 the very same handler as a Lambda-shaped event, and follows the handler's
 `batchItemFailures`: the shard is read again from the lowest failed
 sequence number, at most `max_retries` times, after which the record is
@@ -18,10 +18,20 @@ from local_stack.poller import Handler, _LambdaContext
 from local_stack.stream_events import lambda_event
 
 
+def streams_client(region: str) -> Any:
+    """A `dynamodbstreams` client on the regional endpoint: botocore's account-based
+    one (`<account>.streams-ddb...`) is unknown to the emulator."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("dynamodbstreams", region_name=region,
+                        config=Config(account_id_endpoint_mode="disabled"))
+
+
 class StreamPoller(threading.Thread):
     def __init__(self, streams: Any, stream_arn: str, handler: Handler, batch_size: int = 25,
                  interval_s: float = 0.5, max_retries: int = 2,
-                 name: str = "herald-stream-poller") -> None:
+                 name: str = "herald-stream-poller", start: str = "LATEST") -> None:
         super().__init__(name=name, daemon=True)
         self.streams = streams
         self.stream_arn = stream_arn
@@ -32,7 +42,7 @@ class StreamPoller(threading.Thread):
         self.stopping = threading.Event()
         self.iterators: dict[str, str] = {}
         self.retries: dict[str, int] = {}  # sequence number -> times read again
-        self._discover_shards("LATEST")  # records written before the start are not sent
+        self._discover_shards(start)  # LATEST: records written before the start are not sent
 
     def _discover_shards(self, position: str) -> None:
         description = self.streams.describe_stream(StreamArn=self.stream_arn)

@@ -81,6 +81,17 @@ class Settings:
     hook_mappings: str = ""
     hook_max_body_bytes: int = 64 * 1024
     hook_secret_ttl_s: int = 300
+    # Outbound delivery webhooks (chalicelib/webhooks/)
+    webhooks_table: str = "herald-dev-webhooks"
+    webhooks_queue_url: str = ""
+    webhook_max_attempts: int = 8  # the webhooks queue's maxReceiveCount: then its DLQ
+    webhook_disable_after: int = 10  # consecutive failed attempts that disable an endpoint
+    webhook_connect_timeout_s: float = 3.0
+    webhook_read_timeout_s: float = 5.0
+    webhook_retry_base_s: int = 10
+    webhook_retry_max_s: int = 900
+    webhook_deliveries_kept: int = 50  # per endpoint, for GET /webhooks/{name}/deliveries
+    webhook_delivery_ttl_days: int = 7
 
     @property
     def sender_domain(self) -> str:
@@ -140,3 +151,15 @@ def users_stream_arn() -> str:
     return os.environ.get(
         "HERALD_USERS_STREAM_ARN",
         "arn:aws:dynamodb:us-east-1:123456789012:table/herald-dev-users/stream/local")
+
+
+def webhooks_queue_name() -> str:
+    """The queue the webhook sender is wired to (set by the deploy script)."""
+    return os.environ.get("HERALD_WEBHOOKS_QUEUE_NAME", "herald-dev-webhooks")
+
+
+def message_log_stream_arn() -> str:
+    """The message log's stream, which the webhook fan-out reads (set by the deploy script)."""
+    return os.environ.get("HERALD_MESSAGE_LOG_STREAM_ARN",
+                          "arn:aws:dynamodb:us-east-1:123456789012:table/herald-dev-message-log"
+                          "/stream/1970-01-01T00:00:00.000")

@@ -15,6 +15,13 @@ TABLES: dict[str, tuple[str, list[str]]] = {
     "rate_limit_table": ("counter_key", []),
     "suppression_table": ("email", []),
     "outbox_table": ("message_id", []),
+    "webhooks_table": ("name", []),
+}
+
+# table setting name -> the view its DynamoDB stream carries (tables without one: absent)
+STREAMS: dict[str, str] = {
+    # each status change becomes a delivery webhook event (chalicelib/webhooks/fanout.py)
+    "message_log_table": "NEW_AND_OLD_IMAGES",
 }
 
 

@@ -22,6 +22,7 @@ from helpers import (
     stream_record,
 )
 from moto.core import DEFAULT_ACCOUNT_ID
+from webhook_receiver import Receiver
 
 from chalicelib import wiring
 from chalicelib.platform import aws as aws_clients
@@ -31,6 +32,7 @@ from local_stack.cognito import cognito_event, encrypt_as_cognito
 from local_stack.poller import scheduled_event
 from local_stack.resources import create_cognito_keys
 from local_stack.ses_feedback import feedback_queue_event
+from local_stack.stream_poller import StreamPoller, streams_client
 from tools.template_files import read_all
 
 CHALICE = PROJECT / ".chalice"
@@ -131,6 +133,31 @@ def _cognito_sign_up(client, aws, monkeypatch, recorder) -> dict[str, str]:
     return keys
 
 
+def _exercise_webhooks(client, aws, recorder, receiver) -> None:
+    """Every /webhooks route, the fan-out of the mail's changes so far, one batch sent
+    (one of its deliveries failing: acknowledged and backed off apart)."""
+    recorder.label = names.API_HANDLER
+    endpoint = {"url": receiver.url, "events": ["email.sent", "email.bounced"]}
+    assert client.http.put("/webhooks/crm", body=json.dumps(endpoint),
+                           headers={"Content-Type": "application/json"}).status_code == 200
+    for path in ("/webhooks", "/webhooks/crm", "/webhooks/crm/deliveries"):
+        assert client.http.get(path).status_code == 200, path
+    assert client.http.post("/webhooks/crm/test").status_code == 202
+    recorder.label = "fan_out_webhook_events"
+    stream = boto3.client("dynamodb").describe_table(TableName=aws.message_log_table)[
+        "Table"]["LatestStreamArn"]
+    StreamPoller(streams_client(aws.region), stream, lambda event, _: client.lambda_.invoke(
+        "fan_out_webhook_events", event).payload, start="TRIM_HORIZON").poll_once()
+    recorder.label = "send_webhooks"
+    receiver.statuses = [500, 200]
+    event = receive_event(boto3.client("sqs"), aws.webhooks_queue_url)
+    assert len(event["Records"]) >= 3  # the test event, the mails sent, the bounce
+    failed = client.lambda_.invoke("send_webhooks", event).payload["batchItemFailures"]
+    assert len(failed) == 1
+    recorder.label = names.API_HANDLER
+    assert client.http.delete("/webhooks/crm").status_code == 204
+
+
 def test_every_call_of_each_function_is_allowed_and_every_grant_used(client, aws, monkeypatch):
     # GIVEN the dev stage under moto, every boto3 call recorded per function
     recorder = CallRecorder()
@@ -187,6 +214,16 @@ def test_every_call_of_each_function_is_allowed_and_every_grant_used(client, aws
                                                    "name": "Ana"})]}
     for _ in range(2):
         assert client.lambda_.invoke(users.FUNCTION, insert).payload == {"batchItemFailures": []}
+    # AND staff register a webhook receiver on loopback (local mode), which gets the
+    # mail's changes
+    monkeypatch.setenv("HERALD_LOCAL_MODE", "true")
+    wiring.reset()
+    _watch(recorder, aws.region)
+    receiver = Receiver()
+    try:
+        _exercise_webhooks(client, aws, recorder, receiver)
+    finally:
+        receiver.close()
     # THEN each call is allowed by the policy of the function that made it
     stage = load_stage("dev")
     stage = type(stage)(**{**stage.__dict__, "env": {**stage.env, **keys}})  # moto's key ids

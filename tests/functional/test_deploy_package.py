@@ -21,7 +21,8 @@ STAGES = sorted(read_config()["stages"])
 CONSUMER = "ConsumeSendQueue"
 FUNCTIONS = {"APIHandler", CONSUMER, "HandleSesFeedback", "Reconcile", "ForwardAlarm",
              "CognitoEmailSender",
-             "SendWelcomeMail"}
+             "SendWelcomeMail",
+             "FanOutWebhookEvents", "SendWebhooks"}
 CHECKOV = PROJECT / ".venv-checkov" / "bin" / "checkov"
 CHECKOV_SKIPS = PROJECT / "infra" / "checkov-skips.json"
 QUOTED_ORIGIN = {"Fn::Sub": "'https://${AdminUiDistribution.DomainName}'"}
@@ -186,7 +187,7 @@ def test_tables_on_demand_with_ttl_and_the_message_log_index(built, stage):
     tables = _of_type(_resources(built, stage), "AWS::DynamoDB::Table")
     tables.pop("UsersTable")  # holds users for good, no TTL: see the users stream test
     assert set(tables) == {"MessageLogTable", "IdempotencyTable", "RateLimitTable",
-                           "SuppressionTable", "OutboxTable"}
+                           "SuppressionTable", "OutboxTable", "WebhooksTable"}
     outbox = _resources(built, stage)["OutboxTable"]
     assert outbox["DeletionPolicy"] == "Delete"
     assert outbox["Properties"]["TableName"] == f"herald-{stage}-outbox"
@@ -217,7 +218,8 @@ def test_alarms_with_their_thresholds_notify_through_the_forwarder(built, stage)
     functions = {f"herald-{stage}-consume_send_queue", f"herald-{stage}",
                  f"herald-{stage}-handle_ses_feedback", f"herald-{stage}-reconcile",
                  f"herald-{stage}-cognito_email_sender",
-                 f"herald-{stage}-send_welcome_mail"}
+                 f"herald-{stage}-send_welcome_mail",
+                 f"herald-{stage}-fan_out_webhook_events", f"herald-{stage}-send_webhooks"}
     for metric in ("Errors", "Throttles"):
         watched = {a["Dimensions"][0]["Value"] for a in alarms_found.values()
                    if a["MetricName"] == metric and a["AlarmActions"] == [{"Ref": "AlarmTopic"}]}
@@ -419,3 +421,29 @@ def test_users_table_streams_new_items_to_the_welcome_handler_with_failure_limit
     assert failures["SqsManagedSseEnabled"] is True
     assert resources["UsersStreamFailuresAlarm"]["Properties"]["Dimensions"] == [{
         "Name": "QueueName", "Value": {"Fn::GetAtt": ["UsersStreamFailureQueue", "QueueName"]}}]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_webhooks_fan_out_from_the_message_log_stream_to_a_queue_with_its_own_dlq(built, stage):
+    resources = _resources(built, stage)
+    table = resources["MessageLogTable"]["Properties"]
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    fan_out = resources["FanOutWebhookEvents"]["Properties"]
+    [stream] = fan_out["Events"].values()
+    assert stream["Type"] == "DynamoDB"
+    assert stream["Properties"]["Stream"] == {"Fn::Sub": "${MessageLogTable.StreamArn}"}
+    assert stream["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert stream["Properties"]["MaximumRetryAttempts"] == 10
+    assert fan_out["Environment"]["Variables"]["HERALD_REPORT_BATCH_ITEM_FAILURES"] == "true"
+    sender = resources["SendWebhooks"]["Properties"]
+    [queue_event] = sender["Events"].values()
+    assert queue_event["Properties"]["Queue"] == {"Fn::Sub": "${WebhooksQueue.Arn}"}
+    assert queue_event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = resources["WebhooksQueue"]["Properties"]
+    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {
+        "Fn::GetAtt": ["WebhooksDeadLetterQueue", "Arn"]}, "maxReceiveCount": 8}
+    alarm = resources["WebhooksDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {
+        "Fn::GetAtt": ["WebhooksDeadLetterQueue", "QueueName"]}}]
+    assert resources["WebhooksTable"]["Properties"]["KeySchema"] == [
+        {"AttributeName": "name", "KeyType": "HASH"}]

@@ -99,6 +99,10 @@ RULES = {
     "the webhook intake never reaches into sending, delivery, records, operations or api": Rule(
         ("chalicelib/intake",), tuple(f"chalicelib.{p}" for p in (
             "sending", "delivery", "records", "feedback", "operations", "api", "wiring"))),
+    # webhooks read the message log's stream, never the paths that write it
+    "webhooks know nothing of sending, delivery, feedback, templating, operations or api": Rule(
+        ("chalicelib/webhooks",), tuple(f"chalicelib.{p}" for p in (
+            "sending", "delivery", "feedback", "templating", "operations", "api", "wiring"))),
     "only app.py and the local stack use the composition root": Rule(
         ("chalicelib", "infra"), ("chalicelib.wiring",), exempt=("chalicelib/wiring.py",)),
     # rate limits, suppression, idempotency and the log apply because the producer is
