@@ -4,6 +4,7 @@ import {startRouter} from "./router.js";
 import {signIn, signedInUser, startSession} from "./session.js";
 import {errorBox} from "./ui.js";
 import {showEditor} from "./views/editor.js";
+import {showIntegrations} from "./views/integrations.js";
 import {showOperations} from "./views/operations.js";
 import {showTemplateList} from "./views/template_list.js";
 import {showTemplate} from "./views/template_view.js";
@@ -21,6 +22,7 @@ if (session.ready) {
     {pattern: new RegExp(`^/templates/${NAME}$`), section: "templates", view: showTemplate},
     {pattern: new RegExp(`^/templates/${NAME}/edit$`), section: "templates", view: showEditor},
     {pattern: /^\/operations$/, section: "operations", view: showOperations},
+    {pattern: /^\/integrations$/, section: "integrations", view: showIntegrations},
   ], "/templates");
 } else if (session.problem) {
   main.replaceChildren(errorBox("Not signed in", {message: session.problem}, signIn));
