@@ -41,7 +41,7 @@ export function webhookEndpoints() {
   const status = statusLine();
   const secretSlot = h("div");
   const list = h("div");
-  const name = field("Name", h("input", {type: "text", required: true, pattern: "[a-z0-9-]{1,64}",
+  const name = field("Name", h("input", {type: "text", required: true, pattern: "[a-z0-9\\-]{1,64}",
     autocomplete: "off"}), {hint: "lower-case letters, digits and hyphens"});
   const url = field("URL", h("input", {type: "url", required: true, autocomplete: "off",
     placeholder: "https://example.com/herald-events"}));
@@ -93,12 +93,12 @@ export function webhookEndpoints() {
 
   function endpointCard(endpoint) {
     const deliveries = h("div", {class: "deliveries"});
-    const state = endpoint.enabled ? badge("active", "delivered")
-      : badge(endpoint.disabled_reason ? "disabled" : "paused", "failed");
+    const state = endpoint.enabled ? badge("active", "delivered") : badge("paused", "failed");
     return h("article", {class: "endpoint", "aria-labelledby": `endpoint-${endpoint.name}`},
       h("h3", {id: `endpoint-${endpoint.name}`}, endpoint.name, " ", state),
       h("p", {}, h("code", {}, endpoint.url)),
-      endpoint.disabled_reason && h("p", {class: "field-error"}, `Disabled: ${endpoint.disabled_reason}`),
+      !endpoint.enabled && endpoint.disabled_reason
+        && h("p", {class: "field-error"}, `Paused: ${endpoint.disabled_reason}`),
       h("p", {class: "muted"}, `Events: ${endpoint.events.join(", ")}. `,
         endpoint.last_delivery_at ? ["Last delivery ", timeAgo(endpoint.last_delivery_at), ". "] : "No delivery yet. ",
         endpoint.failures ? `${endpoint.failures} failures in a row.` : ""),
