@@ -72,7 +72,8 @@ class Producer:
                 request.expires_at, int(self.clock() * 1000)))
             with logs.bind(message_id=message_id):
                 replayed = self._record(request, compiled, message_id, rendered.locale, body,
-                                        key, request_hash(raw_body))
+                                        key, request_hash(json.loads(raw_body),
+                                                          compiled.secret_names))
                 if replayed is not None:
                     return replayed
                 self._enqueue(message_id, body)

@@ -6,6 +6,7 @@ so "accepted" and "key remembered" can never disagree.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -20,8 +21,18 @@ class KeyRecord:
     template_version: str
 
 
-def request_hash(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
+def request_hash(request: dict[str, Any], secret_names: list[str]) -> str:
+    """The fingerprint a replay is compared with, kept for the key's 24 h: the parsed
+    request (so spacing and key order do not matter) without the values of the
+    template's secret variables. A login code has few possible values: a digest
+    over it would give the code back to anyone reading the table, so two requests
+    differing only in a secret count as the same request (the first one's answer)."""
+    variables = request.get("variables")
+    if isinstance(variables, dict):
+        request = {**request, "variables": {
+            name: (None if name in secret_names else value) for name, value in variables.items()}}
+    canonical = json.dumps(request, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class IdempotencyStore:

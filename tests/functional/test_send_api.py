@@ -1,6 +1,7 @@
 """POST /emails and GET /emails/{id}: every answer of the contract."""
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -57,6 +58,27 @@ def test_idempotency_key_replays_and_conflicts(otp, aws):
     assert body(other)["error"]["field"] == "Idempotency-Key"
     assert body(send(otp, headers={"Idempotency-Key": "order-43"}))["message_id"] != \
         first["message_id"]
+
+
+def test_the_idempotency_record_cannot_give_a_code_back(otp, aws):
+    key = {"Idempotency-Key": "login-7"}
+    first = body(send(otp, variables={"code": "004242", "name": "Bo"}, headers=key))
+    [record] = boto3.client("dynamodb").scan(TableName=aws.idempotency_table)["Items"]
+    stored = json.dumps(dynamo.from_item(record))
+    # every digest of the request with each candidate code, in any spelling Herald could
+    # have hashed, misses: the secret's value is not in the fingerprint
+    for candidate in (f"{n:06d}" for n in range(10_000)):
+        request = {"to": "user@example.com", "template": "otp",
+                   "variables": {"code": candidate, "name": "Bo"}}
+        for spelling in (json.dumps(request), json.dumps(request, sort_keys=True),
+                         json.dumps(request, sort_keys=True, separators=(",", ":"))):
+            assert hashlib.sha256(spelling.encode()).hexdigest() not in stored
+    # a retry with the same key and another code is the same request: its first answer
+    again = send(otp, variables={"code": "999999", "name": "Bo"}, headers=key)
+    assert again.status_code == 202 and body(again)["message_id"] == first["message_id"]
+    # while any other difference still is a conflict
+    other = send(otp, variables={"code": "004242", "name": "Ana"}, headers=key)
+    assert other.status_code == 409
 
 
 @pytest.mark.parametrize("payload, status, field", [
