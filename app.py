@@ -100,6 +100,11 @@ def delete_template(name):
     return no_content()
 
 
+@staff.route("/templates/{name}/schema")
+def template_schema(name):
+    return services().templates.schema(name, query(app.current_request, "version"))
+
+
 @staff.route("/templates/{name}/versions")
 def template_versions(name):
     return {"versions": services().templates.versions(name)}
