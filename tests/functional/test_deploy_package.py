@@ -212,9 +212,13 @@ def test_alarms_with_their_thresholds_notify_through_the_forwarder(built, stage)
         ("AWS/SQS", "ApproximateAgeOfOldestMessage", 300, 300),
         ("AWS/Lambda", "Errors", 1, 300), ("AWS/Lambda", "Throttles", 1, 300),
         ("Herald", "Failed", 1, 300),
+        ("Herald", "TimeToInbox", 60000, 300),
         ("AWS/SES", "Reputation.BounceRate", 0.05, 300),
         ("AWS/SES", "Reputation.ComplaintRate", 0.001, 300),
         ("AWS/Lambda", "IteratorAge", 300_000, 300)}
+    inbox = alarms_found["AuthTimeToInboxAlarm"]
+    assert inbox["ExtendedStatistic"] == "p95" and "Statistic" not in inbox
+    assert {"Name": "Category", "Value": "auth"} in inbox["Dimensions"]
     functions = {f"herald-{stage}-consume_send_queue", f"herald-{stage}",
                  f"herald-{stage}-handle_ses_feedback", f"herald-{stage}-reconcile",
                  f"herald-{stage}-cognito_email_sender",
