@@ -91,6 +91,7 @@ class Services:
             return self._producer()
 
     def _producer(self) -> Producer:
+        from chalicelib.records.supersede import SupersedeIndex
         from chalicelib.sending.accept import Producer
         from chalicelib.sending.idempotency import IdempotencyStore
         from chalicelib.sending.rate_limits import RateLimiter
@@ -99,7 +100,8 @@ class Services:
                         IdempotencyStore(self.dynamodb, self.settings.idempotency_table,
                                          self.settings.idempotency_ttl_s),
                         RateLimiter(self.dynamodb, self.settings.rate_limit_table),
-                        self.suppressions, self.queue, self.outbox, self.dynamodb)
+                        self.suppressions, self.queue, self.outbox, self.dynamodb,
+                        SupersedeIndex(self.dynamodb, self.settings.rate_limit_table))
 
     @cached_property
     def consumer(self) -> Consumer:

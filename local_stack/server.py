@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,7 +141,8 @@ class LocalStack:
         from local_stack.stream_poller import StreamPoller, streams_client
 
         mailbox = Mailbox(settings.region)
-        herald.app.register_blueprint(make_blueprint(mailbox, self.info))
+        consumers_paused = threading.Event()  # POST /_local/consumer
+        herald.app.register_blueprint(make_blueprint(mailbox, self.info, consumers_paused))
         herald.app.__class__ = type("LocalHerald", (LocalChalice, type(herald.app)), {})
         config = Config.create(chalice_stage="dev", app_name="herald", chalice_app=herald.app)
         server = LocalDevServer(herald.app, config, HOST, self.port,
@@ -148,7 +150,7 @@ class LocalStack:
         self.started.append(server.server)
         sqs = boto3.client("sqs", region_name=settings.region)
         poller = QueuePoller(sqs, settings.send_queue_url, herald.consume_send_queue,
-                             settings.region)
+                             settings.region, paused=consumers_paused)
         feedback = QueuePoller(sqs, self.info["feedback_queue_url"],
                                herald.handle_ses_feedback, settings.region,
                                name="herald-feedback-poller")

@@ -22,6 +22,8 @@ from chalicelib.platform.dynamo import TransactionCancelled
 from chalicelib.platform.settings import Settings
 from chalicelib.records.message_log import MessageLog
 from chalicelib.records.outbox import Outbox
+from chalicelib.records.states import QUEUED, SUPERSEDED
+from chalicelib.records.supersede import SupersedeIndex
 from chalicelib.records.suppression import SuppressionList
 from chalicelib.sending.idempotency import IdempotencyStore, KeyRecord, request_hash
 from chalicelib.sending.rate_limits import RateLimiter
@@ -40,7 +42,7 @@ class Producer:
     def __init__(self, settings: Settings, cache: TemplateCache, log: MessageLog,
                  idempotency: IdempotencyStore, limiter: RateLimiter,
                  suppressions: SuppressionList, queue: SendQueue, outbox: Outbox,
-                 dynamodb: Any,
+                 dynamodb: Any, supersedes: SupersedeIndex,
                  clock: Callable[[], float] = time.time,
                  new_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> None:
         self.settings = settings
@@ -52,6 +54,7 @@ class Producer:
         self.queue = queue
         self.outbox = outbox
         self.db = dynamodb
+        self.supersedes = supersedes
         self.clock = clock
         self.new_id = new_id
 
@@ -79,8 +82,26 @@ class Producer:
                 self._enqueue(message_id, body)
                 logs.info("email accepted", template=request.template,
                           template_version=compiled.version)
-            return {"message_id": message_id, "status": "queued",
-                    "template_version": compiled.version}
+                answer = {"message_id": message_id, "status": "queued",
+                          "template_version": compiled.version}
+                if request.supersede_key is not None:
+                    answer["superseded"] = self._supersede(request, message_id)
+            return answer
+
+    def _supersede(self, request: SendRequest, message_id: str) -> list[str]:
+        """Mark the group's previous mail `superseded` if it has not left yet (the
+        consumer's claim is conditional on `queued`, so it is then never sent)."""
+        try:
+            previous = self.supersedes.swap(request.to.key, request.supersede_key or "",
+                                            message_id)
+            if previous is None or not self.log.move(previous, SUPERSEDED, only=(QUEUED,),
+                                                     detail=f"superseded by {message_id}"):
+                return []
+        except Exception:  # noqa: BLE001 - the new mail is accepted; the old one may still go
+            logs.warning("could not supersede the previous mail", exc_info=True)
+            return []
+        metrics.count("Superseded", message_id=previous, template=request.template)
+        return [previous]
 
     def _record(self, request: SendRequest, compiled: Any, message_id: str, locale: str,
                 body: str, key: str | None, body_hash: str) -> dict[str, Any] | None:
