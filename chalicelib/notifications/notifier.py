@@ -17,11 +17,11 @@ import json
 import uuid
 from typing import Any, Callable
 
-from chalicelib.errors import BadRequest, NotFound, PayloadTooLarge, Unprocessable
+from chalicelib.errors import BadRequest, NotFound, Unprocessable
 from chalicelib.notifications.channels import CHANNELS, SUPPRESSED, Delivery, plan_deliveries
 from chalicelib.notifications.profiles import type_name_of, user_id_of
 from chalicelib.platform import logs
-from chalicelib.platform.untrusted_json import load_json
+from chalicelib.platform.untrusted_json import load_request_object
 from chalicelib.records.notification_types import NotificationTypes
 from chalicelib.records.preferences import PreferenceStore
 from chalicelib.records.users import UserStore
@@ -89,15 +89,7 @@ class Notifier:
                 "message_id": accepted["message_id"]}
 
     def _parse(self, raw_body: bytes) -> tuple[str, str, dict[str, Any], list[str]]:
-        if len(raw_body) > self.max_bytes:
-            raise PayloadTooLarge(f"request body is larger than {self.max_bytes} bytes",
-                                  field="body")
-        body = load_json(raw_body or b"null")
-        if not isinstance(body, dict):
-            raise BadRequest("request body must be a JSON object", field="body")
-        unknown = sorted(set(body) - _FIELDS)
-        if unknown:
-            raise BadRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
+        body = load_request_object(raw_body, self.max_bytes, _FIELDS)
         for required in ("user_id", "notification"):
             if required not in body:
                 raise BadRequest(f"{required} is required", field=required)
