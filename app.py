@@ -289,3 +289,52 @@ def fan_out_webhook_events(event):
 @app.on_sqs_message(queue=webhooks_queue_name(), batch_size=10)
 def send_webhooks(event):
     return services().webhook_sender.handle(event.to_dict()["Records"])
+
+
+# Notifications to users (chalicelib/notifications/): services (IAM) manage users and
+# their preferences and send notifications; editors define the notification types.
+@service_callers.route("/users/{user_id}", methods=("PUT",))
+def put_user(user_id):
+    request = app.current_request
+    return services().profiles.put_user(user_id, json_body(request), author_of(request))
+
+
+@service_callers.route("/users/{user_id}")
+def get_user(user_id):
+    return services().profiles.get_user(user_id)
+
+
+@service_callers.route("/users/{user_id}/preferences", methods=("PUT",))
+def put_preferences(user_id):
+    request = app.current_request
+    return services().profiles.put_preferences(user_id, json_body(request), author_of(request))
+
+
+@service_callers.route("/users/{user_id}/preferences")
+def get_preferences(user_id):
+    return services().profiles.get_preferences(user_id)
+
+
+@staff.route("/notification-types")
+def list_notification_types():
+    return {"notification_types": services().profiles.list_types()}
+
+
+@editors.route("/notification-types/{name}", methods=("PUT",))
+def put_notification_type(name):
+    request = app.current_request
+    return services().profiles.put_type(name, json_body(request), author_of(request))
+
+
+@staff.route("/notification-types/{name}")
+def get_notification_type(name):
+    return services().profiles.get_type(name)
+
+
+@service_callers.route("/notifications", methods=("POST",))
+def send_notification():
+    request = app.current_request
+    require_json_content(request)
+    accepted = services().notifier.send(request.raw_body or b"",
+                                        request.headers.get("idempotency-key"))
+    return json_response(accepted, status=202)

@@ -19,9 +19,17 @@ if TYPE_CHECKING:  # named for type checkers only: each is imported on first use
     from chalicelib.delivery.channels.email import EmailChannel
     from chalicelib.feedback import FeedbackHandler
     from chalicelib.intake import CognitoEmailSender, HookIntake, WelcomeSender
-    from chalicelib.messages import SendQueue
+    from chalicelib.messages import ChannelTopic, SendQueue
+    from chalicelib.notifications import Notifier, Profiles
     from chalicelib.operations import AlarmForwarder, QueueAdmin, SuppressionAdmin
-    from chalicelib.records import MessageLog, Outbox, SuppressionList
+    from chalicelib.records import (
+        MessageLog,
+        NotificationTypes,
+        Outbox,
+        PreferenceStore,
+        SuppressionList,
+        UserStore,
+    )
     from chalicelib.sending import Producer, StaffSend
     from chalicelib.templating import TemplateCache, TemplateManager, TemplateStore
     from chalicelib.webhooks import EndpointStore, FanOut, UrlPolicy, WebhookAdmin, WebhookSender
@@ -267,6 +275,46 @@ class Services:
         return WebhookSender(self.webhook_endpoints, self.webhook_policy, post, batches,
                              self.settings.webhook_max_attempts,
                              self.settings.webhook_disable_after)
+
+    # Notifications to users (chalicelib/notifications/)
+    @cached_property
+    def users(self) -> UserStore:
+        from chalicelib.records.users import UserStore
+
+        return UserStore(self.dynamodb, self.settings.users_table)
+
+    @cached_property
+    def preferences(self) -> PreferenceStore:
+        from chalicelib.records.preferences import PreferenceStore
+
+        return PreferenceStore(self.dynamodb, self.settings.preferences_table)
+
+    @cached_property
+    def notification_types(self) -> NotificationTypes:
+        from chalicelib.records.notification_types import NotificationTypes
+
+        return NotificationTypes(self.dynamodb, self.settings.notification_types_table)
+
+    @cached_property
+    def profiles(self) -> Profiles:
+        from chalicelib.notifications.profiles import Profiles
+
+        return Profiles(self.users, self.preferences, self.notification_types,
+                        self.cache.latest)
+
+    @cached_property
+    def notifications_topic(self) -> ChannelTopic:
+        from chalicelib.messages.topic import ChannelTopic
+
+        return ChannelTopic(self._client("sns"), self.settings.notifications_topic_arn)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        from chalicelib.notifications.notifier import Notifier
+
+        return Notifier(self.users, self.preferences, self.notification_types,
+                        self.producer.accept, self.notifications_topic.publish,
+                        self.settings.max_request_bytes)
 
 
 _services: Services | None = None

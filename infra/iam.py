@@ -46,6 +46,11 @@ HOOK_SECRETS = _ACCOUNT % ("ssm", "parameter/herald/${Stage}/hooks/*")
 ANY_RESOURCE = "*"  # only for actions that have no resource-level permissions
 USERS_STREAM = _ACCOUNT % ("dynamodb", "table/${UsersTableName}/stream/*")
 USERS_STREAM_FAILURES = "${UsersStreamFailureQueue.Arn}"
+# Notifications: user profiles in the users table, preferences, types, the topic
+USERS_TABLE = _ACCOUNT % ("dynamodb", "table/${UsersTableName}")
+PREFERENCES = "${PreferencesTable.Arn}"
+NOTIFICATION_TYPES = "${NotificationTypesTable.Arn}"
+NOTIFICATIONS_TOPIC = "${NotificationsTopic}"
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,15 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("Webhooks", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
                            "dynamodb:DeleteItem", "dynamodb:Scan"), (WEBHOOKS,)),
         Grant("EnqueueWebhookTest", ("sqs:SendMessage",), (WEBHOOKS_QUEUE,)),
+        # Notifications (chalicelib/notifications/): profile fields only, never the item
+        Grant("UserProfiles", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (USERS_TABLE,)),
+        Grant("Preferences", ("dynamodb:Query", "dynamodb:UpdateItem"), (PREFERENCES,)),
+        Grant("NotificationTypes", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan"),
+              (NOTIFICATION_TYPES,)),
+        Grant("PublishNotifications", ("sns:Publish",), (NOTIFICATIONS_TOPIC,)),
+        Grant("EncryptNotifications", ("kms:GenerateDataKey", "kms:Decrypt"), (ANY_KEY,),
+              platform=True, condition=(("ForAnyValue:StringEquals", "kms:ResourceAliases",
+                                         "${TopicKeyAlias}"),)),
     ),
     "consume_send_queue": (
         _poll(SEND_QUEUE),
@@ -259,6 +273,9 @@ def _literals(stage: StageConfig) -> dict[str, str]:
         "WebhooksTable.Arn": table("HERALD_WEBHOOKS_TABLE"),
         "WebhooksQueue.Arn": queue("HERALD_WEBHOOKS_QUEUE_URL"),
         "MessageLogTable.StreamArn": env["HERALD_MESSAGE_LOG_STREAM_ARN"],
+        "PreferencesTable.Arn": table("HERALD_PREFERENCES_TABLE"),
+        "NotificationTypesTable.Arn": table("HERALD_NOTIFICATION_TYPES_TABLE"),
+        "NotificationsTopic": env["HERALD_NOTIFICATIONS_TOPIC_ARN"],
         **_stage_values(stage),
     }
 

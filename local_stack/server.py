@@ -70,6 +70,7 @@ class LocalStack:
         os.environ.update(self._cognito_keys())
         os.environ.update({"HERALD_WEBHOOKS_QUEUE_URL": urls["webhooks_queue_url"],
                            "HERALD_MESSAGE_LOG_STREAM_ARN": urls["message_log_stream_arn"]})
+        os.environ["HERALD_NOTIFICATIONS_TOPIC_ARN"] = urls["notifications_topic_arn"]
         from chalicelib import wiring
         from chalicelib.platform.settings import get_settings
 
@@ -86,6 +87,7 @@ class LocalStack:
                      "message_log_stream_arn": urls["message_log_stream_arn"]}
         self.info["users_table"] = urls["users_table"]  # insert items: a welcome mail each
         self.info["users_stream_arn"] = urls["users_table_stream_arn"]
+        self.info["notifications_topic_arn"] = urls["notifications_topic_arn"]
         self.info["hook_secrets"] = self._create_hook_secrets(settings)
         self._load_templates()
         return self._start_app(settings)

@@ -92,6 +92,12 @@ class Settings:
     webhook_retry_max_s: int = 900
     webhook_deliveries_kept: int = 50  # per endpoint, for GET /webhooks/{name}/deliveries
     webhook_delivery_ttl_days: int = 7
+    # Notifications to users (chalicelib/notifications/): user profiles live in the users
+    # table above; POST /notifications publishes to the topic, whose subscriptions filter
+    # on the `channel` attribute into each channel's queue
+    preferences_table: str = "herald-dev-preferences"
+    notification_types_table: str = "herald-dev-notification-types"
+    notifications_topic_arn: str = ""
 
     @property
     def sender_domain(self) -> str:
@@ -163,3 +169,8 @@ def message_log_stream_arn() -> str:
     return os.environ.get("HERALD_MESSAGE_LOG_STREAM_ARN",
                           "arn:aws:dynamodb:us-east-1:123456789012:table/herald-dev-message-log"
                           "/stream/1970-01-01T00:00:00.000")
+
+
+def notifications_topic_name() -> str:
+    """POST /notifications publishes here; subscriptions filter on `channel`."""
+    return f"herald-{os.environ.get('HERALD_STAGE', 'dev')}-notifications"

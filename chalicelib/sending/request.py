@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from chalicelib.addresses import Address, parse_address
 from chalicelib.errors import BadRequest, PayloadTooLarge, Unprocessable
-from chalicelib.platform.untrusted_json import load_json
+from chalicelib.platform.untrusted_json import load_request_object
 from chalicelib.templating.model import LOCALE_PATTERN, validate_name
 
 _FIELDS = {"to", "template", "variables", "locale", "expires_at", "supersede_key"}
@@ -51,14 +51,7 @@ def _expiry(raw: Any, now: float) -> float | None:
 
 
 def parse_send_request(raw_body: bytes, max_bytes: int, now: float) -> SendRequest:
-    if len(raw_body) > max_bytes:
-        raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes", field="body")
-    body = load_json(raw_body or b"null")
-    if not isinstance(body, dict):
-        raise BadRequest("request body must be a JSON object", field="body")
-    unknown = sorted(set(body) - _FIELDS)
-    if unknown:
-        raise BadRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
+    body = load_request_object(raw_body, max_bytes, _FIELDS)
     if "template" not in body:
         raise BadRequest("template is required", field="template")
     try:

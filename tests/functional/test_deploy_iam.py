@@ -111,7 +111,25 @@ def _exercise_api(client, sqs, aws) -> str:
         "slug": "verification_code", "to_email_address": "c@example.com",
         "data": {"otp_code": "1234"}}}, prefix="svix-").status_code == 200
     assert client.http.get("/hooks").status_code == 200
+    _exercise_notifications(client)
     return message_id
+
+
+def _exercise_notifications(client) -> None:
+    """A notification type, a user with a preference, and a notification for them."""
+    json_headers = {"Content-Type": "application/json"}
+    kind = {"category": "auth", "channels": {"email": {"template": "otp"}}}
+    for path, payload in (("/notification-types/sign-in", kind),
+                          ("/users/u-9", {"email": "u9@example.com"}),
+                          ("/users/u-9/preferences", {"preferences": {"sign-in": {"sms": False}}})):
+        assert client.http.put(path, body=json.dumps(payload),
+                               headers=json_headers).status_code == 200, path
+    for path in ("/notification-types", "/notification-types/sign-in", "/users/u-9",
+                 "/users/u-9/preferences"):
+        assert client.http.get(path).status_code == 200, path
+    sent = post(client, "/notifications", {"user_id": "u-9", "notification": "sign-in",
+                                           "variables": {"code": "1", "name": "A"}})
+    assert body(sent)["deliveries"][0]["status"] == "queued"
 
 
 def _cognito_sign_up(client, aws, monkeypatch, recorder) -> dict[str, str]:

@@ -26,6 +26,7 @@ FUNCTIONS = {"APIHandler", CONSUMER, "HandleSesFeedback", "Reconcile", "ForwardA
 CHECKOV = PROJECT / ".venv-checkov" / "bin" / "checkov"
 CHECKOV_SKIPS = PROJECT / "infra" / "checkov-skips.json"
 QUOTED_ORIGIN = {"Fn::Sub": "'https://${AdminUiDistribution.DomainName}'"}
+SERVICE_PATHS = ("/emails", "/users/", "/notifications")  # SigV4 callers: no CORS
 
 
 @pytest.fixture(scope="session")
@@ -187,7 +188,8 @@ def test_tables_on_demand_with_ttl_and_the_message_log_index(built, stage):
     tables = _of_type(_resources(built, stage), "AWS::DynamoDB::Table")
     tables.pop("UsersTable")  # holds users for good, no TTL: see the users stream test
     assert set(tables) == {"MessageLogTable", "IdempotencyTable", "RateLimitTable",
-                           "SuppressionTable", "OutboxTable", "WebhooksTable"}
+                           "SuppressionTable", "OutboxTable", "WebhooksTable",
+                           "PreferencesTable", "NotificationTypesTable"}
     outbox = _resources(built, stage)["OutboxTable"]
     assert outbox["DeletionPolicy"] == "Delete"
     assert outbox["Properties"]["TableName"] == f"herald-{stage}-outbox"
@@ -333,7 +335,7 @@ def test_api_is_throttled_and_authorized(built, stage):
 def test_cors_preflight_only_for_admin_routes_and_the_cloudfront_origin(built, stage):
     paths = _resources(built, stage)["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
     for path, methods in paths.items():
-        if path == "/health" or path.startswith("/emails") or path == "/hooks/{source}":
+        if path == "/health" or path.startswith(SERVICE_PATHS) or path == "/hooks/{source}":
             assert "options" not in methods, path
             continue
         params = methods["options"]["x-amazon-apigateway-integration"]["responses"]["default"][

@@ -110,6 +110,16 @@ RULES = {
     "the Cognito intake reaches mail only through the accept path": Rule(
         ("chalicelib/intake/cognito.py",), tuple(f"chalicelib.{p}" for p in (
             "sending", "records", "delivery", "feedback", "operations", "messages"))),
+    # POST /notifications is handed the accept path (and the topic's publish) by the
+    # composition root: it never sends, enqueues or delivers by itself
+    "notifications reach mail only through the accept path they are handed": Rule(
+        ("chalicelib/notifications",), tuple(f"chalicelib.{p}" for p in (
+            "sending", "delivery", "messages", "feedback", "operations", "webhooks", "intake",
+            "api", "wiring")),
+        allowed=("chalicelib.sending.accept.Dispatch",
+                 "chalicelib.sending.request.idempotency_key")),
+    "records know nothing of the notifications using them": Rule(
+        ("chalicelib/records",), ("chalicelib.notifications",)),
     "the unit layer runs without emulated AWS, a server or a browser": Rule(
         ("tests/unit",), ("moto", "chalice.test", "local_stack.emulator", "local_stack.server",
                           "stack_process", "requests", "playwright")),
