@@ -4,7 +4,7 @@ consumer reads back) and the send queue it travels on.
 from chalicelib.platform.exports import exported, lazy_exports
 
 _WHERE = exported({
-    "envelope": ("Envelope", "BadEnvelope", "encode", "decode"),
+    "envelope": ("Envelope", "Audience", "BadEnvelope", "encode", "decode"),
     "queue": ("SendQueue",),
 })
 _SUBMODULES = ("envelope",)

@@ -55,7 +55,11 @@ class Producer:
         self.clock = clock
         self.new_id = new_id
 
-    def accept(self, raw_body: bytes, raw_key: str | None) -> dict[str, Any]:
+    def accept(self, raw_body: bytes, raw_key: str | None,
+               audience: envelope.Audience | None = None) -> dict[str, Any]:
+        """Check, record and enqueue one mail. `audience` (internal callers only, never
+        POST /emails' body) names the user and notification type the mail is for: the
+        consumer gives such mail its unsubscribe links."""
         key = idempotency_key(raw_key)
         request = parse_send_request(raw_body, self.settings.max_request_bytes, self.clock())
         compiled = self.cache.latest(request.template)
@@ -69,11 +73,11 @@ class Producer:
             body = envelope.encode(envelope.send_body(
                 message_id, request.to.email, request.template, compiled.version,
                 compiled.pins, rendered.locale, request.variables, compiled.secret_names,
-                request.expires_at, int(self.clock() * 1000)))
+                request.expires_at, int(self.clock() * 1000), audience))
             with logs.bind(message_id=message_id):
                 replayed = self._record(request, compiled, message_id, rendered.locale, body,
                                         key, request_hash(json.loads(raw_body),
-                                                          compiled.secret_names))
+                                                          compiled.secret_names), audience)
                 if replayed is not None:
                     return replayed
                 self._enqueue(message_id, body)
@@ -83,7 +87,8 @@ class Producer:
                     "template_version": compiled.version}
 
     def _record(self, request: SendRequest, compiled: Any, message_id: str, locale: str,
-                body: str, key: str | None, body_hash: str) -> dict[str, Any] | None:
+                body: str, key: str | None, body_hash: str,
+                audience: envelope.Audience | None) -> dict[str, Any] | None:
         """The accepting transaction; returns the earlier answer when `key` replays a request."""
         ops: list[tuple[str, dict[str, Any]]] = []
         if key:
@@ -102,6 +107,8 @@ class Producer:
                                                                compiled.secret_names)),
             "secret": compiled.secret_names or None,
             "expires_at": request.expires_at and int(request.expires_at),
+            "user_id": audience and audience.user_id,
+            "notification_type": audience and audience.notification_type,
         }
         check_stored_sizes(body, entry)  # before the first write: nothing half-written
         ops.append(("entry", self.log.new_entry_op(entry)))
