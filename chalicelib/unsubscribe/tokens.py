@@ -137,11 +137,14 @@ class LinkSigner:
     def _split(token: str) -> tuple[bytes, bytes]:
         if len(token) > _MAX_TOKEN_CHARS or not _TOKEN.fullmatch(token):
             raise BadLink(_INCOMPLETE)
-        encoded_payload, encoded_tag = token.split(".")
+        parts = token.split(".")
         try:
-            return _unb64(encoded_payload), _unb64(encoded_tag)
+            payload, tag = (_unb64(part) for part in parts)
         except (binascii.Error, ValueError):
             raise BadLink(_INCOMPLETE) from None
+        if [_b64(payload), _b64(tag)] != parts:  # one spelling per token: unused bits zero
+            raise BadLink(_INCOMPLETE)
+        return payload, tag
 
     def _signed(self, payload: bytes, tag: bytes) -> bool:
         """Whether a current key made `tag`; after a miss, read the keys again (rotation)."""
