@@ -12,6 +12,7 @@ import re
 
 import boto3
 import pytest
+from contract_doubles import FakePreferences
 from helpers import consume, put_template, receive_event, sent_mail
 from mime_corpus import parsed
 
@@ -34,26 +35,6 @@ TYPES = {
                 "channels": {"email": {"template": "otp"}}, "defaults": {"email": True}},
 }
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-class FakePreferences:
-    """PreferenceStore's contract: stored overrides per user, type and channel."""
-
-    def __init__(self) -> None:
-        self.stored: dict[str, dict[str, dict[str, bool]]] = {}
-        self.writes: list[tuple] = []
-
-    def get_all(self, user_id):
-        return json.loads(json.dumps(self.stored.get(user_id, {})))
-
-    def set_channel(self, user_id, notification_type, channel, enabled, author):
-        self.writes.append((user_id, notification_type, channel, enabled, author))
-        self.stored.setdefault(user_id, {}).setdefault(notification_type, {})[channel] = enabled
-
-    def put_all(self, user_id, preferences, author):
-        self.writes.append((user_id, preferences, author))
-        for kind, channels in preferences.items():
-            self.stored.setdefault(user_id, {}).setdefault(kind, {}).update(channels)
 
 
 class FakeTypes:

@@ -3,6 +3,7 @@ tampered or expired; only notification mail for a user carries them; what the pa
 from __future__ import annotations
 
 import pytest
+from contract_doubles import FakePreferences
 from mime_corpus import parsed
 
 from chalicelib.delivery.channels.email import EmailChannel
@@ -204,24 +205,6 @@ def test_a_template_that_declares_preferences_url_gets_the_signed_link():
 
 # pages
 
-class FakePreferences:
-    def __init__(self, stored: dict | None = None) -> None:
-        self.stored = stored or {}
-        self.changes: list[tuple] = []
-
-    def get_all(self, user_id):
-        return self.stored.get(user_id, {})
-
-    def set_channel(self, user_id, notification_type, channel, enabled, author):
-        self.changes.append((user_id, notification_type, channel, enabled, author))
-        self.stored.setdefault(user_id, {}).setdefault(notification_type, {})[channel] = enabled
-
-    def put_all(self, user_id, preferences, author):
-        self.changes.append((user_id, preferences, author))
-        for kind, channels in preferences.items():
-            self.stored.setdefault(user_id, {}).setdefault(kind, {}).update(channels)
-
-
 class FakeTypes:
     TYPES = {
         "digest": {"name": "digest", "category": "notification",
@@ -247,16 +230,16 @@ def test_the_offer_changes_nothing_and_the_unsubscribe_turns_email_off():
     pages, preferences = service()
     token = signer().token_for(UNSUBSCRIBE, "user-1", "digest")
     assert pages.offer(token).notification_type == "digest"
-    assert preferences.changes == []
+    assert preferences.writes == []
     pages.unsubscribe(token)
-    assert preferences.changes == [("user-1", "digest", "email", False, "unsubscribe")]
+    assert preferences.writes == [("user-1", "digest", "email", False, "unsubscribe")]
 
 
 def test_unsubscribing_from_a_type_that_no_longer_exists_changes_nothing():
     pages, preferences = service()
     with pytest.raises(NotFound):
         pages.unsubscribe(signer().token_for(UNSUBSCRIBE, "user-1", "gone-type"))
-    assert preferences.changes == []
+    assert preferences.writes == []
 
 
 def test_the_preference_page_shows_defaults_and_overrides_but_never_auth_types():
@@ -270,5 +253,5 @@ def test_saving_the_page_stores_every_box_shown_unticked_ones_off():
     pages, preferences = service()
     [toggle] = pages.save(signer().token_for(PREFERENCES, "user-1"), {"digest:sms": ["on"]})
     assert toggle.channels == {"email": False, "sms": True}
-    assert preferences.changes == [("user-1", {"digest": {"email": False, "sms": True}},
+    assert preferences.writes == [("user-1", {"digest": {"email": False, "sms": True}},
                                     "preference-page")]
