@@ -8,7 +8,7 @@ middleware below.
 from chalice import Chalice, Rate
 from chalice.app import Request
 
-from chalicelib.api import auth
+from chalicelib.api import auth, pages
 from chalicelib.api.errors import (
     UnsupportedMediaType,
     error_response,
@@ -17,6 +17,7 @@ from chalicelib.api.errors import (
 )
 from chalicelib.api.http import (
     author_of,
+    form_fields,
     json_body,
     json_response,
     no_content,
@@ -338,3 +339,33 @@ def send_notification():
     accepted = services().notifier.send(request.raw_body or b"",
                                         request.headers.get("idempotency-key"))
     return json_response(accepted, status=202)
+
+
+# One-click unsubscribe (RFC 8058) and the preference page (chalicelib/unsubscribe/):
+# public, the signed link is the credential; HTML pages, no CORS. GET never changes
+# anything (mail scanners fetch links); POST does, whatever its body.
+_FORM_BODIES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+
+
+@public.route("/u/{token}")
+def unsubscribe_page(token):
+    return pages.page_or_error(lambda: pages.unsubscribe_offer(
+        services().self_service.offer(token)))
+
+
+@public.route("/u/{token}", methods=("POST",), content_types=_FORM_BODIES)
+def unsubscribe(token):
+    return pages.page_or_error(lambda: pages.unsubscribed(
+        services().self_service.unsubscribe(token)))
+
+
+@public.route("/preferences/{token}")
+def preference_page(token):
+    return pages.page_or_error(lambda: pages.preferences(
+        services().self_service.toggles(token)))
+
+
+@public.route("/preferences/{token}", methods=("POST",), content_types=_FORM_BODIES)
+def save_preferences(token):
+    return pages.page_or_error(lambda: pages.preferences(
+        services().self_service.save(token, form_fields(app.current_request)), saved=True))

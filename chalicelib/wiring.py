@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # named for type checkers only: each is imported on first use
     )
     from chalicelib.sending import Producer, StaffSend
     from chalicelib.templating import TemplateCache, TemplateManager, TemplateStore
+    from chalicelib.unsubscribe import LinkMaker, LinkSigner, SelfService
     from chalicelib.webhooks import EndpointStore, FanOut, UrlPolicy, WebhookAdmin, WebhookSender
 
 
@@ -121,7 +122,8 @@ class Services:
         from chalicelib.delivery.channels.email import EmailChannel, SesTransport
 
         transport = SesTransport(self._client("sesv2"), self.settings.ses_configuration_set)
-        return EmailChannel(self.cache, transport, self.settings.default_sender)
+        return EmailChannel(self.cache, transport, self.settings.default_sender,
+                            self.mail_links)
 
     def _consumer(self) -> Consumer:
         from chalicelib.delivery.consumer import Consumer, message_scope
@@ -315,6 +317,28 @@ class Services:
         return Notifier(self.users, self.preferences, self.notification_types,
                         self.producer.accept, self.notifications_topic.publish,
                         self.settings.max_request_bytes)
+
+    # One-click unsubscribe and the preference page (chalicelib/unsubscribe/)
+    @cached_property
+    def link_signer(self) -> LinkSigner:
+        from chalicelib.unsubscribe.tokens import LinkSigner, UnsubscribeKeys
+
+        return LinkSigner(UnsubscribeKeys(self._client("ssm"), self.settings.stage),
+                          self.settings.unsubscribe_link_days)
+
+    @cached_property
+    def mail_links(self) -> LinkMaker:
+        from chalicelib.unsubscribe.links import LinkMaker
+
+        return LinkMaker(self.link_signer, self.settings.public_base_url,
+                         self.settings.local_mode)
+
+    @cached_property
+    def self_service(self) -> SelfService:
+        from chalicelib.unsubscribe.self_service import SelfService
+
+        # users' preferences and the notification types (chalicelib/records/, issue 15)
+        return SelfService(self.link_signer, self.preferences, self.notification_types)
 
 
 _services: Services | None = None

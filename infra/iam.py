@@ -43,6 +43,9 @@ ANY_KEY = _ACCOUNT % ("kms", "key/*")  # narrowed to the topic key by its alias 
 # The webhook intake's signing secrets (SecureStrings the operator puts there; the AWS
 # managed key aws/ssm needs no kms grant: its key policy allows use through SSM)
 HOOK_SECRETS = _ACCOUNT % ("ssm", "parameter/herald/${Stage}/hooks/*")
+# The key of the unsubscribe and preference links (a SecureString the operator puts
+# there: README, Unsubscribe): the consumer signs links, the API verifies them
+UNSUBSCRIBE_KEY = _ACCOUNT % ("ssm", "parameter/herald/${Stage}/unsubscribe-key")
 ANY_RESOURCE = "*"  # only for actions that have no resource-level permissions
 USERS_STREAM = _ACCOUNT % ("dynamodb", "table/${UsersTableName}/stream/*")
 USERS_STREAM_FAILURES = "${UsersStreamFailureQueue.Arn}"
@@ -121,6 +124,7 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("EncryptNotifications", ("kms:GenerateDataKey", "kms:Decrypt"), (ANY_KEY,),
               platform=True, condition=(("ForAnyValue:StringEquals", "kms:ResourceAliases",
                                          "${TopicKeyAlias}"),)),
+        Grant("UnsubscribeKey", ("ssm:GetParameter",), (UNSUBSCRIBE_KEY,)),
     ),
     "consume_send_queue": (
         _poll(SEND_QUEUE),
@@ -135,6 +139,7 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (MESSAGE_LOG,)),
         Grant("Suppressions", ("dynamodb:ConditionCheckItem",), (SUPPRESSIONS,)),
         Grant("Outbox", ("dynamodb:DeleteItem",), (OUTBOX,)),  # inside a transaction
+        Grant("UnsubscribeKey", ("ssm:GetParameter",), (UNSUBSCRIBE_KEY,)),
     ),
     "handle_ses_feedback": (
         _poll(FEEDBACK_QUEUE),

@@ -26,6 +26,7 @@ from chalicelib.records.tables import (
     TTL_ATTRIBUTE,
     index_name,
 )
+from chalicelib.unsubscribe.tokens import parameter_name as unsubscribe_key_name
 
 SES_DOMAIN = "example.com"
 HOOK_SOURCES = ("supabase", "clerk")  # the built-in webhook sources
@@ -82,6 +83,7 @@ def create_resources(settings: Settings, session: Any, max_receive_count: int = 
     streams = _streamed_tables(dynamodb, settings)
 
     webhooks = _webhooks_queue(session, settings, visibility_timeout_s)
+    create_unsubscribe_key(settings, session)
 
     notifications = create_notifications_topic(session, settings)
 
@@ -206,3 +208,11 @@ def create_hook_secrets(settings: Settings, session: Any) -> dict[str, str]:
                           Type="SecureString", Overwrite=True)
         created[source] = secret
     return created
+
+
+def create_unsubscribe_key(settings: Settings, session: Any) -> None:
+    """A fresh key for the unsubscribe and preference links, as a SecureString (in AWS
+    the operator puts it: README, Unsubscribe)."""
+    session.client("ssm", region_name=settings.region).put_parameter(
+        Name=unsubscribe_key_name(settings.stage), Value=secrets.token_urlsafe(48),
+        Type="SecureString", Overwrite=True)

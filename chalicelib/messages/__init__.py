@@ -5,7 +5,7 @@ that fans it out to each channel's queue.
 from chalicelib.platform.exports import exported, lazy_exports
 
 _WHERE = exported({
-    "envelope": ("Envelope", "BadEnvelope", "encode", "decode"),
+    "envelope": ("Envelope", "Audience", "BadEnvelope", "encode", "decode"),
     "queue": ("SendQueue",),
     "topic": ("ChannelTopic",),
 })

@@ -25,7 +25,7 @@ from chalicelib.platform.untrusted_json import load_request_object
 from chalicelib.records.notification_types import NotificationTypes
 from chalicelib.records.preferences import PreferenceStore
 from chalicelib.records.users import UserStore
-from chalicelib.sending.accept import Dispatch
+from chalicelib.sending.accept import Audience, Dispatch
 from chalicelib.sending.request import idempotency_key
 
 _FIELDS = {"user_id", "notification", "variables", "channels"}
@@ -65,14 +65,15 @@ class Notifier:
         planned = plan_deliveries(user, kind, self.preferences.get_all(user_id), requested)
         notification_id = (str(uuid.uuid5(_IDS, key)) if key else str(uuid.uuid4()))
         with logs.bind(notification_id=notification_id):
-            deliveries = [self._deliver(delivery, user, variables, key)
+            audience = Audience(user_id, name)  # for the mail's unsubscribe links
+            deliveries = [self._deliver(delivery, user, variables, key, audience)
                           for delivery in planned]
             logs.info("notification accepted", notification=name,
                       queued=sum(d["status"] == "queued" for d in deliveries))
         return {"notification_id": notification_id, "deliveries": deliveries}
 
     def _deliver(self, delivery: Delivery, user: dict[str, Any], variables: dict[str, Any],
-                 key: str | None) -> dict[str, Any]:
+                 key: str | None, audience: Audience) -> dict[str, Any]:
         if delivery.skipped:
             return _skipped(delivery.channel, delivery.skipped)
         body = {"to": delivery.address, "template": delivery.template, "variables": variables}
@@ -80,7 +81,8 @@ class Notifier:
             body["locale"] = user["locale"]
         try:
             accepted = self.accept(json.dumps(body).encode(), channel_key(key, delivery.channel),
-                                   channel=delivery.channel, dispatch=self.dispatch)
+                                   channel=delivery.channel, dispatch=self.dispatch,
+                                   audience=audience)
         except Unprocessable as error:
             if error.code != SUPPRESSED:
                 raise

@@ -98,6 +98,12 @@ class Settings:
     preferences_table: str = "herald-dev-preferences"
     notification_types_table: str = "herald-dev-notification-types"
     notifications_topic_arn: str = ""
+    # One-click unsubscribe and the preference page (chalicelib/unsubscribe/): the base of
+    # the links in notification mail (the stage's API URL or custom domain, https; the
+    # local stack sets its own http://127.0.0.1:PORT), and how long a link keeps working.
+    # The signing key lives in SSM (/herald/<stage>/unsubscribe-key), never here.
+    public_base_url: str = ""
+    unsubscribe_link_days: int = 400
 
     @property
     def sender_domain(self) -> str:

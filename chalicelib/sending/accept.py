@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from chalicelib.errors import Conflict, ServiceUnavailable, TooManyRequests, Unprocessable
 from chalicelib.messages import envelope
+from chalicelib.messages.envelope import Audience
 from chalicelib.messages.queue import SendQueue
 from chalicelib.platform import dynamo, logs, metrics, redaction
 from chalicelib.platform.dynamo import TransactionCancelled
@@ -69,9 +70,12 @@ class Producer:
         self.new_id = new_id
 
     def accept(self, raw_body: bytes, raw_key: str | None, channel: str = envelope.EMAIL,
-               dispatch: Dispatch | None = None) -> dict[str, Any]:
+               dispatch: Dispatch | None = None,
+               audience: Audience | None = None) -> dict[str, Any]:
         """Check, record and enqueue one message; `dispatch` (with `channel`, passed to
-        it) replaces the send queue as the way the queue message travels."""
+        it) replaces the send queue as the way the queue message travels. `audience`
+        (internal callers only, never POST /emails' body) names the user and notification
+        type the mail is for: the consumer gives such mail its unsubscribe links."""
         key = idempotency_key(raw_key)
         handoff = self._sender(channel, dispatch)
         request = parse_send_request(raw_body, self.settings.max_request_bytes, self.clock())
@@ -86,11 +90,12 @@ class Producer:
             body = envelope.encode(envelope.send_body(
                 message_id, request.to.email, request.template, compiled.version,
                 compiled.pins, rendered.locale, request.variables, compiled.secret_names,
-                request.expires_at, int(self.clock() * 1000)))
+                request.expires_at, int(self.clock() * 1000), audience))
             with logs.bind(message_id=message_id):
                 replayed = self._record(request, compiled, message_id, rendered.locale, body,
                                         key, request_hash(json.loads(raw_body),
-                                                          compiled.secret_names), handoff)
+                                                          compiled.secret_names),
+                                        handoff, audience)
                 if replayed is not None:
                     return replayed
                 self._enqueue(message_id, body, handoff)
@@ -119,7 +124,8 @@ class Producer:
 
     def _record(self, request: SendRequest, compiled: Any, message_id: str, locale: str,
                 body: str, key: str | None, body_hash: str,
-                handoff: _Sender) -> dict[str, Any] | None:
+                handoff: _Sender,
+                audience: Audience | None) -> dict[str, Any] | None:
         """The accepting transaction; returns the earlier answer when `key` replays a request."""
         ops: list[tuple[str, dict[str, Any]]] = []
         if key:
@@ -138,6 +144,8 @@ class Producer:
                                                                compiled.secret_names)),
             "secret": compiled.secret_names or None,
             "expires_at": request.expires_at and int(request.expires_at),
+            "user_id": audience and audience.user_id,
+            "notification_type": audience and audience.notification_type,
         }
         check_stored_sizes(body, entry)  # before the first write: nothing half-written
         ops.append(("entry", self.log.new_entry_op(entry)))

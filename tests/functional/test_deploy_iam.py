@@ -25,6 +25,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from webhook_receiver import Receiver
 
 from chalicelib import wiring
+from chalicelib.messages.envelope import Audience
 from chalicelib.platform import aws as aws_clients
 from infra import iam, names, users
 from infra.stage import PROJECT, load_stage, read_config
@@ -112,6 +113,8 @@ def _exercise_api(client, sqs, aws) -> str:
         "data": {"otp_code": "1234"}}}, prefix="svix-").status_code == 200
     assert client.http.get("/hooks").status_code == 200
     _exercise_notifications(client)
+    # a forged unsubscribe link: refused after the key was read, the stores untouched
+    assert client.http.get("/u/eA.eA").status_code == 400
     return message_id
 
 
@@ -130,6 +133,16 @@ def _exercise_notifications(client) -> None:
     sent = post(client, "/notifications", {"user_id": "u-9", "notification": "sign-in",
                                            "variables": {"code": "1", "name": "A"}})
     assert body(sent)["deliveries"][0]["status"] == "queued"
+
+
+def _notify_user(client) -> None:
+    """A notification mail for a user and type, as POST /notifications accepts it: the
+    consumer signs its unsubscribe links."""
+    digest = {"subject": "Digest", "html": "<p>News</p>", "category": "notification"}
+    assert put_template(client, "digest", digest).status_code == 200
+    wiring.services().producer.accept(
+        json.dumps({"to": "d@example.com", "template": "digest"}).encode(), None,
+        audience=Audience("u-1", "weekly-digest"))
 
 
 def _cognito_sign_up(client, aws, monkeypatch, recorder) -> dict[str, str]:
@@ -183,7 +196,9 @@ def test_every_call_of_each_function_is_allowed_and_every_grant_used(client, aws
     sqs = boto3.client("sqs")
     recorder.label = names.API_HANDLER
     message_id = _exercise_api(client, sqs, aws)
+    _notify_user(client)
     # WHEN a cold consumer gets the mail with a poison record, then the mail again
+    monkeypatch.setenv("HERALD_PUBLIC_BASE_URL", "https://mail.example.com")
     wiring.reset()
     _watch(recorder, aws.region)
     sqs.send_message(QueueUrl=aws.send_queue_url, MessageBody="poison")

@@ -22,6 +22,8 @@ def test_service_routes_use_iam_and_admin_routes_the_staff_pool():
             assert entry.authorizer is None
         elif (path, method) == ("/hooks/{source}", "POST"):
             assert entry.authorizer is None  # the webhook signature is its auth
+        elif path in ("/u/{token}", "/preferences/{token}"):
+            assert entry.authorizer is None and entry.cors is None  # the signed link is its auth
         elif path.startswith(SERVICE_PATHS):
             assert isinstance(entry.authorizer, IAMAuthorizer), (method, path)
         else:

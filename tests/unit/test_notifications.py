@@ -71,12 +71,14 @@ class _Accept:
 
     def __init__(self, refuse=None):
         self.calls = []
+        self.audiences = []
         self.refuse = refuse or {}
 
-    def __call__(self, raw_body, key, channel, dispatch):
+    def __call__(self, raw_body, key, channel, dispatch, audience):
         if channel in self.refuse:
             raise self.refuse[channel]
         self.calls.append((json.loads(raw_body), key, channel, dispatch))
+        self.audiences.append(audience)
         return {"message_id": f"m-{channel}", "status": "queued"}
 
 
