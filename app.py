@@ -32,6 +32,7 @@ from chalicelib.platform.settings import (
     feedback_queue_name,
     message_log_stream_arn,
     send_queue_name,
+    sms_queue_name,
     users_stream_arn,
     webhooks_queue_name,
 )
@@ -284,3 +285,11 @@ def fan_out_webhook_events(event):
 @app.on_sqs_message(queue=webhooks_queue_name(), batch_size=10)
 def send_webhooks(event):
     return services().webhook_sender.handle(event.to_dict()["Records"])
+
+
+# SMS (chalicelib/delivery/channels/sms.py): the SMS queue's consumer, the send queue's twin
+@app.on_sqs_message(queue=sms_queue_name(), batch_size=10,
+                    maximum_concurrency=consumer_max_concurrency())
+def consume_sms_queue(event):
+    remaining_ms = event.context.get_remaining_time_in_millis() if event.context else None
+    return services().sms_consumer.handle(event.to_dict()["Records"], remaining_ms)

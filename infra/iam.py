@@ -46,6 +46,13 @@ HOOK_SECRETS = _ACCOUNT % ("ssm", "parameter/herald/${Stage}/hooks/*")
 ANY_RESOURCE = "*"  # only for actions that have no resource-level permissions
 USERS_STREAM = _ACCOUNT % ("dynamodb", "table/${UsersTableName}/stream/*")
 USERS_STREAM_FAILURES = "${UsersStreamFailureQueue.Arn}"
+SMS_QUEUE = "${SmsQueue.Arn}"
+# SNS authorises a Publish to a phone number (and the opt-out look-up) on no resource: a
+# number has no ARN, so IAM can only name "*" (AWS's Service Authorization Reference lists
+# no resource type for either). The grant is scoped by its two actions instead: the
+# function can text a number but publish to no topic (topics are ARNs "*" would match,
+# which is why the actions are held to one function: tests/unit/test_deploy_iam.py).
+PHONE_NUMBERS = ANY_RESOURCE
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,7 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("Webhooks", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
                            "dynamodb:DeleteItem", "dynamodb:Scan"), (WEBHOOKS,)),
         Grant("EnqueueWebhookTest", ("sqs:SendMessage",), (WEBHOOKS_QUEUE,)),
+        Grant("EnqueueSms", ("sqs:SendMessage",), (SMS_QUEUE,)),  # test-send of an SMS
     ),
     "consume_send_queue": (
         _poll(SEND_QUEUE),
@@ -132,6 +140,7 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("Outbox", ("dynamodb:Scan", "dynamodb:DeleteItem"), (OUTBOX,)),
         Grant("MessageLog", ("dynamodb:GetItem",), (MESSAGE_LOG,)),
         Grant("Enqueue", ("sqs:SendMessage",), (SEND_QUEUE,)),
+        Grant("EnqueueSms", ("sqs:SendMessage",), (SMS_QUEUE,)),
     ),
     "forward_alarm": (
         Grant("NoticeWindows", ("dynamodb:UpdateItem",), (RATE_LIMITS,)),
@@ -171,6 +180,17 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("AcknowledgeAndBackOff", ("sqs:DeleteMessage", "sqs:ChangeMessageVisibility"),
               (WEBHOOKS_QUEUE,)),
         Grant("Endpoints", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (WEBHOOKS,)),
+    ),
+    # SMS: the SMS queue's consumer, consume_send_queue's twin with SNS for SES
+    "consume_sms_queue": (
+        _poll(SMS_QUEUE),
+        Grant("AcknowledgeRequeueAndBackOff", ("sqs:DeleteMessage", "sqs:SendMessage",
+                                               "sqs:ChangeMessageVisibility"), (SMS_QUEUE,)),
+        Grant("ReadTemplates", ("s3:GetObject", "s3:GetObjectVersion"), (TEMPLATE_OBJECTS,)),
+        Grant("SendSms", ("sns:Publish", "sns:CheckIfPhoneNumberIsOptedOut"), (PHONE_NUMBERS,)),
+        Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (MESSAGE_LOG,)),
+        Grant("Suppressions", ("dynamodb:ConditionCheckItem",), (SUPPRESSIONS,)),
+        Grant("Outbox", ("dynamodb:DeleteItem",), (OUTBOX,)),  # inside a transaction
     ),
 }
 
@@ -259,6 +279,7 @@ def _literals(stage: StageConfig) -> dict[str, str]:
         "WebhooksTable.Arn": table("HERALD_WEBHOOKS_TABLE"),
         "WebhooksQueue.Arn": queue("HERALD_WEBHOOKS_QUEUE_URL"),
         "MessageLogTable.StreamArn": env["HERALD_MESSAGE_LOG_STREAM_ARN"],
+        "SmsQueue.Arn": queue("HERALD_SMS_QUEUE_URL"),
         **_stage_values(stage),
     }
 

@@ -54,6 +54,10 @@ STAGE_ENV: tuple[EnvOutput, ...] = (
               _att("WebhooksQueue", "QueueName")),
     EnvOutput("HERALD_MESSAGE_LOG_STREAM_ARN", "MessageLogStreamArn",
               _att("MessageLogTable", "StreamArn")),
+    # SMS
+    EnvOutput("HERALD_SMS_QUEUE_URL", "SmsQueueUrl", _ref("SmsQueue")),
+    EnvOutput("HERALD_SMS_QUEUE_NAME", "SmsQueueName", _att("SmsQueue", "QueueName")),
+    EnvOutput("HERALD_SMS_DLQ_URL", "SmsDeadLetterQueueUrl", _ref("SmsDeadLetterQueue")),
 )
 
 # Outputs the deploy tools and the README need beyond the env vars.

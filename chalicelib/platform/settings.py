@@ -92,6 +92,14 @@ class Settings:
     webhook_retry_max_s: int = 900
     webhook_deliveries_kept: int = 50  # per endpoint, for GET /webhooks/{name}/deliveries
     webhook_delivery_ttl_days: int = 7
+    # SMS (chalicelib/delivery/channels/sms.py): its queue and DLQ, the hourly limit per
+    # number for auth SMS, the sender id shown where the country allows one (empty: none),
+    # and the account's SNS SMS rate (messages/s) shared by the SMS consumers
+    sms_queue_url: str = ""
+    sms_dlq_url: str = ""
+    sms_auth_rate_limit_per_hour: int = 5
+    sms_sender_id: str = ""
+    sms_max_send_rate: float = 10.0
 
     @property
     def sender_domain(self) -> str:
@@ -163,3 +171,8 @@ def message_log_stream_arn() -> str:
     return os.environ.get("HERALD_MESSAGE_LOG_STREAM_ARN",
                           "arn:aws:dynamodb:us-east-1:123456789012:table/herald-dev-message-log"
                           "/stream/1970-01-01T00:00:00.000")
+
+
+def sms_queue_name() -> str:
+    """The queue the SMS consumer is wired to (set by the deploy script)."""
+    return os.environ.get("HERALD_SMS_QUEUE_NAME", "herald-dev-sms")

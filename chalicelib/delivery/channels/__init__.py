@@ -1,4 +1,4 @@
-"""What the consumer needs of a delivery channel (email now; SMS would be another).
+"""What the consumer needs of a delivery channel (email through SES, SMS through SNS).
 
 The consumer claims, records and retries; a channel knows its provider: how
 a message is built, how long a send may take, and what a failed send means. A
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol, TypeVar
 
+from chalicelib.addresses import Address, Phone
 from chalicelib.messages.envelope import Envelope
 
 # What a failed send means for the message.
@@ -34,6 +35,12 @@ P = TypeVar("P")  # what a channel's `prepare` builds and its `send` sends
 class Channel(Protocol[P]):
     name: str  # the envelope's `channel`
     call_budget_s: float  # the longest one send may take (its timeouts)
+    provider_id_field: str  # the message-log field keeping the provider's message id
+
+    def recipient(self, to: str) -> Address | Phone:
+        """The envelope's `to` in its normal form (suppression's key); raises
+        BadRequest when this code refuses it."""
+        ...
 
     def prepare(self, message: Envelope) -> P:
         """Build what `send` sends. Raises transient AWS errors or retryable HeraldErrors

@@ -11,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.addresses import Address, parse_address
 from chalicelib.delivery.channels import IN_DOUBT, PERMANENT, TRANSIENT, SendFailed
 from chalicelib.delivery.channels.mime import build_mime
 from chalicelib.messages.envelope import EMAIL, Envelope
@@ -72,12 +73,16 @@ class EmailChannel:
 
     name = EMAIL
     call_budget_s = SES_CALL_BUDGET_S
+    provider_id_field = "ses_message_id"
 
     def __init__(self, cache: TemplateCache, transport: SesTransport,
                  default_sender: str) -> None:
         self.cache = cache
         self.transport = transport
         self.default_sender = default_sender
+
+    def recipient(self, to: str) -> Address:
+        return parse_address(to)
 
     def prepare(self, message: Envelope) -> PreparedEmail:
         """Render the template versions the API checked and build the MIME message."""

@@ -1,0 +1,105 @@
+"""The SMS channel: renders the pinned SMS template's text and publishes it with SNS
+straight to the phone number, as a transactional SMS.
+
+Publish has no idempotency key, so like SES it is tried once (retries go
+through the SMS queue): an answer lost to a read timeout leaves the SMS in
+doubt. SNS accepts a publish to a number that replied STOP and drops it
+later, so the number's opt-out is looked up first and ends the SMS `failed`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.addresses import Phone, parse_phone
+from chalicelib.delivery.channels import IN_DOUBT, PERMANENT, TRANSIENT, SendFailed
+from chalicelib.messages.envelope import SMS, Envelope
+from chalicelib.platform.aws import SMS_CALL_BUDGET_S
+from chalicelib.platform.dynamo import error_code
+from chalicelib.templating.cache import TemplateCache
+
+# Errors about this one SMS (the number, the text): retrying cannot help.
+PERMANENT_SNS_ERRORS = {"InvalidParameter", "InvalidParameterValue", "ParameterValueInvalid",
+                        "ValidationException"}
+THROTTLING_ERRORS = {"Throttled", "Throttling", "ThrottlingException", "ThrottledException"}
+TRANSACTIONAL = "Transactional"  # delivery over cost: codes and alerts, not marketing
+
+
+def classify(exc: Exception, calling: str = "SNS Publish") -> SendFailed:
+    """What an SNS error means: by the error's kind, never by guessing from its text."""
+    from botocore.exceptions import ConnectionError as NotConnected
+
+    code = error_code(exc)
+    if code:
+        if code in PERMANENT_SNS_ERRORS:
+            return SendFailed(f"{calling} {code}", PERMANENT)
+        return SendFailed(f"{calling} {code}", TRANSIENT, throttled=code in THROTTLING_ERRORS)
+    name = type(exc).__name__
+    if isinstance(exc, NotConnected):  # never reached SNS (connect failed or timed out)
+        return SendFailed(f"SNS unreachable ({name})", TRANSIENT)
+    return SendFailed(f"{calling} did not answer ({name})", IN_DOUBT)
+
+
+class SnsSmsTransport:
+    """SNS's SMS calls, on a client without retries (chalicelib/platform/aws.py)."""
+
+    def __init__(self, sns: Any, sender_id: str = "") -> None:
+        self.sns = sns
+        self.sender_id = sender_id
+
+    def opted_out(self, number: str) -> bool:
+        """Whether the number replied STOP; a failure here sent nothing (transient)."""
+        try:
+            return bool(self.sns.check_if_phone_number_is_opted_out(
+                phoneNumber=number)["isOptedOut"])
+        except (ClientError, BotoCoreError) as exc:
+            failed = classify(exc, "SNS CheckIfPhoneNumberIsOptedOut")
+            raise SendFailed(failed.reason, TRANSIENT, failed.throttled) from None
+
+    def publish(self, number: str, text: str) -> str:
+        """Publish once and return SNS's message id, or raise SendFailed."""
+        attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String",
+                                              "StringValue": TRANSACTIONAL}}
+        if self.sender_id:  # used where the destination country allows sender ids
+            attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String",
+                                                  "StringValue": self.sender_id}
+        try:
+            return self.sns.publish(PhoneNumber=number, Message=text,
+                                    MessageAttributes=attributes)["MessageId"]
+        except (ClientError, BotoCoreError) as exc:
+            raise classify(exc) from None
+
+
+@dataclass(frozen=True)
+class PreparedSms:
+    number: str
+    text: str
+
+
+class SmsChannel:
+    """Implements chalicelib.delivery.channels.Channel for SMS sent through SNS."""
+
+    name = SMS
+    call_budget_s = SMS_CALL_BUDGET_S
+    provider_id_field = "sns_message_id"
+
+    def __init__(self, cache: TemplateCache, transport: SnsSmsTransport) -> None:
+        self.cache = cache
+        self.transport = transport
+
+    def recipient(self, to: str) -> Phone:
+        return parse_phone(to)
+
+    def prepare(self, message: Envelope) -> PreparedSms:
+        """Render the SMS template version the API checked."""
+        body = message.body
+        compiled = self.cache.pinned(body["template"], body["version"], body.get("pins"))
+        return PreparedSms(body["to"], compiled.render_sms(message.variables,
+                                                           body.get("locale")).text)
+
+    def send(self, prepared: PreparedSms, message_id: str) -> str:
+        if self.transport.opted_out(prepared.number):
+            raise SendFailed("the number opted out of SMS (replied STOP)", PERMANENT)
+        return self.transport.publish(prepared.number, prepared.text)
