@@ -49,9 +49,11 @@ USERS_STREAM_FAILURES = "${UsersStreamFailureQueue.Arn}"
 SMS_QUEUE = "${SmsQueue.Arn}"
 # SNS authorises a Publish to a phone number (and the opt-out look-up) on no resource: a
 # number has no ARN, so IAM can only name "*" (AWS's Service Authorization Reference lists
-# no resource type for either). The grant is scoped by its two actions instead: the
-# function can text a number but publish to no topic (topics are ARNs "*" would match,
-# which is why the actions are held to one function: tests/unit/test_deploy_iam.py).
+# no resource type for CheckIfPhoneNumberIsOptedOut, and a Publish to a number names no
+# topic). The grant is narrowed instead by its two actions, held to the SMS consumer alone
+# (tests/unit/test_deploy_iam.py), and by a condition: only through the stage's own
+# region, whose SMS spend limit and sender ids the operator set (so checkov's CKV_AWS_111,
+# write access without constraints, holds without a skip).
 PHONE_NUMBERS = ANY_RESOURCE
 
 
@@ -187,7 +189,8 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("AcknowledgeRequeueAndBackOff", ("sqs:DeleteMessage", "sqs:SendMessage",
                                                "sqs:ChangeMessageVisibility"), (SMS_QUEUE,)),
         Grant("ReadTemplates", ("s3:GetObject", "s3:GetObjectVersion"), (TEMPLATE_OBJECTS,)),
-        Grant("SendSms", ("sns:Publish", "sns:CheckIfPhoneNumberIsOptedOut"), (PHONE_NUMBERS,)),
+        Grant("SendSms", ("sns:Publish", "sns:CheckIfPhoneNumberIsOptedOut"), (PHONE_NUMBERS,),
+              condition=(("StringEquals", "aws:RequestedRegion", "${AWS::Region}"),)),
         Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (MESSAGE_LOG,)),
         Grant("Suppressions", ("dynamodb:ConditionCheckItem",), (SUPPRESSIONS,)),
         Grant("Outbox", ("dynamodb:DeleteItem",), (OUTBOX,)),  # inside a transaction

@@ -6,8 +6,13 @@ from typing import Any
 from chalice import Blueprint
 
 
-def make_blueprint(mailbox: Any, info: dict[str, Any]) -> Blueprint:
+def make_blueprint(mailbox: Any, info: dict[str, Any], sms_inbox: Any) -> Blueprint:
     local = Blueprint(__name__)
+
+    @local.route("/_local/sms")
+    def local_sms() -> dict[str, Any]:
+        """What the emulated SNS texted, newest first."""
+        return {"sms": sms_inbox.newest_first()}
 
     @local.route("/_local/mail")
     def local_mail() -> dict[str, Any]:

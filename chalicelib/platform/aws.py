@@ -30,9 +30,8 @@ SES_READ_TIMEOUT_S = 2
 # The longest one SES call may take: a send starts only if it ends within its lease.
 SES_CALL_BUDGET_S = CONNECT_TIMEOUT_S + SES_READ_TIMEOUT_S
 # Publish to a phone number has no idempotency key either: the SMS channel's SNS
-# client (`client("sns", region, tried_once=True)`) is tried once, with SES's timeouts;
-# an SMS makes two calls (the opt-out look-up, then Publish).
-SMS_CALL_BUDGET_S = 2 * SES_CALL_BUDGET_S
+# client (`client("sns", region, tried_once=True)`) is tried once, with SES's timeouts.
+SMS_CALL_BUDGET_S = SES_CALL_BUDGET_S
 
 _lock = threading.RLock()
 _session: Any = None

@@ -104,3 +104,4 @@ def test_only_the_sms_consumer_texts_phone_numbers_and_it_publishes_to_no_topic(
     [grant] = [s for s in policies["consume_sms_queue"]["Statement"]
                if "sns:Publish" in s["Action"]]
     assert grant["Action"] == ["sns:CheckIfPhoneNumberIsOptedOut", "sns:Publish"]
+    assert grant["Condition"] == {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}

@@ -4,7 +4,8 @@ straight to the phone number, as a transactional SMS.
 Publish has no idempotency key, so like SES it is tried once (retries go
 through the SMS queue): an answer lost to a read timeout leaves the SMS in
 doubt. SNS accepts a publish to a number that replied STOP and drops it
-later, so the number's opt-out is looked up first and ends the SMS `failed`.
+later, so `prepare` looks the number's opt-out up (a read: its failure sends
+nothing and is retried) and `send` ends such an SMS `failed` without a publish.
 """
 from __future__ import annotations
 
@@ -27,19 +28,19 @@ THROTTLING_ERRORS = {"Throttled", "Throttling", "ThrottlingException", "Throttle
 TRANSACTIONAL = "Transactional"  # delivery over cost: codes and alerts, not marketing
 
 
-def classify(exc: Exception, calling: str = "SNS Publish") -> SendFailed:
-    """What an SNS error means: by the error's kind, never by guessing from its text."""
+def classify(exc: Exception) -> SendFailed:
+    """What an SNS Publish error means: by the error's kind, never by guessing from its text."""
     from botocore.exceptions import ConnectionError as NotConnected
 
     code = error_code(exc)
     if code:
         if code in PERMANENT_SNS_ERRORS:
-            return SendFailed(f"{calling} {code}", PERMANENT)
-        return SendFailed(f"{calling} {code}", TRANSIENT, throttled=code in THROTTLING_ERRORS)
+            return SendFailed(f"SNS {code}", PERMANENT)
+        return SendFailed(f"SNS {code}", TRANSIENT, throttled=code in THROTTLING_ERRORS)
     name = type(exc).__name__
     if isinstance(exc, NotConnected):  # never reached SNS (connect failed or timed out)
         return SendFailed(f"SNS unreachable ({name})", TRANSIENT)
-    return SendFailed(f"{calling} did not answer ({name})", IN_DOUBT)
+    return SendFailed(f"SNS did not answer ({name})", IN_DOUBT)
 
 
 class SnsSmsTransport:
@@ -50,13 +51,9 @@ class SnsSmsTransport:
         self.sender_id = sender_id
 
     def opted_out(self, number: str) -> bool:
-        """Whether the number replied STOP; a failure here sent nothing (transient)."""
-        try:
-            return bool(self.sns.check_if_phone_number_is_opted_out(
-                phoneNumber=number)["isOptedOut"])
-        except (ClientError, BotoCoreError) as exc:
-            failed = classify(exc, "SNS CheckIfPhoneNumberIsOptedOut")
-            raise SendFailed(failed.reason, TRANSIENT, failed.throttled) from None
+        """Whether the number replied STOP (raises AWS's errors as they are)."""
+        return bool(self.sns.check_if_phone_number_is_opted_out(
+            phoneNumber=number)["isOptedOut"])
 
     def publish(self, number: str, text: str) -> str:
         """Publish once and return SNS's message id, or raise SendFailed."""
@@ -76,6 +73,7 @@ class SnsSmsTransport:
 class PreparedSms:
     number: str
     text: str
+    opted_out: bool
 
 
 class SmsChannel:
@@ -93,13 +91,13 @@ class SmsChannel:
         return parse_phone(to)
 
     def prepare(self, message: Envelope) -> PreparedSms:
-        """Render the SMS template version the API checked."""
+        """Render the SMS template version the API checked; look the number's opt-out up."""
         body = message.body
         compiled = self.cache.pinned(body["template"], body["version"], body.get("pins"))
-        return PreparedSms(body["to"], compiled.render_sms(message.variables,
-                                                           body.get("locale")).text)
+        text = compiled.render_sms(message.variables, body.get("locale")).text
+        return PreparedSms(body["to"], text, self.transport.opted_out(body["to"]))
 
     def send(self, prepared: PreparedSms, message_id: str) -> str:
-        if self.transport.opted_out(prepared.number):
+        if prepared.opted_out:
             raise SendFailed("the number opted out of SMS (replied STOP)", PERMANENT)
         return self.transport.publish(prepared.number, prepared.text)
