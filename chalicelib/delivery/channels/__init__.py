@@ -8,10 +8,11 @@ channels (chalicelib/wiring.py); the batch runner does not change.
 """
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from typing import Collection, Protocol, TypeVar
 
 from chalicelib.addresses import Address, Phone
 from chalicelib.messages.envelope import Envelope
+from chalicelib.platform.dynamo import error_code
 
 # What a failed send means for the message.
 PERMANENT = "permanent"  # the provider refused this message: retrying cannot help
@@ -27,6 +28,23 @@ class SendFailed(Exception):
         self.reason = reason
         self.kind = kind
         self.throttled = throttled
+
+
+def classify_send_error(exc: Exception, provider: str, permanent: Collection[str],
+                        throttling: Collection[str]) -> SendFailed:
+    """What a provider's failed send means: by the error's kind (its code, or the
+    connection's fate), never by guessing from its text."""
+    from botocore.exceptions import ConnectionError as NotConnected
+
+    code = error_code(exc)
+    if code:
+        if code in permanent:
+            return SendFailed(f"{provider} {code}", PERMANENT)
+        return SendFailed(f"{provider} {code}", TRANSIENT, throttled=code in throttling)
+    name = type(exc).__name__
+    if isinstance(exc, NotConnected):  # never reached the provider (connect failed or timed out)
+        return SendFailed(f"{provider} unreachable ({name})", TRANSIENT)
+    return SendFailed(f"{provider} did not answer ({name})", IN_DOUBT)
 
 
 P = TypeVar("P")  # what a channel's `prepare` builds and its `send` sends

@@ -15,10 +15,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.addresses import Phone, parse_phone
-from chalicelib.delivery.channels import IN_DOUBT, PERMANENT, TRANSIENT, SendFailed
+from chalicelib.delivery.channels import PERMANENT, SendFailed, classify_send_error
 from chalicelib.messages.envelope import SMS, Envelope
 from chalicelib.platform.aws import SMS_CALL_BUDGET_S
-from chalicelib.platform.dynamo import error_code
 from chalicelib.templating.cache import TemplateCache
 
 # Errors about this one SMS (the number, the text): retrying cannot help.
@@ -30,17 +29,7 @@ TRANSACTIONAL = "Transactional"  # delivery over cost: codes and alerts, not mar
 
 def classify(exc: Exception) -> SendFailed:
     """What an SNS Publish error means: by the error's kind, never by guessing from its text."""
-    from botocore.exceptions import ConnectionError as NotConnected
-
-    code = error_code(exc)
-    if code:
-        if code in PERMANENT_SNS_ERRORS:
-            return SendFailed(f"SNS {code}", PERMANENT)
-        return SendFailed(f"SNS {code}", TRANSIENT, throttled=code in THROTTLING_ERRORS)
-    name = type(exc).__name__
-    if isinstance(exc, NotConnected):  # never reached SNS (connect failed or timed out)
-        return SendFailed(f"SNS unreachable ({name})", TRANSIENT)
-    return SendFailed(f"SNS did not answer ({name})", IN_DOUBT)
+    return classify_send_error(exc, "SNS", PERMANENT_SNS_ERRORS, THROTTLING_ERRORS)
 
 
 class SnsSmsTransport:
