@@ -33,6 +33,7 @@ from chalicelib.platform.settings import (
     feedback_queue_name,
     message_log_stream_arn,
     send_queue_name,
+    sms_queue_name,
     users_stream_arn,
     webhooks_queue_name,
 )
@@ -369,3 +370,11 @@ def preference_page(token):
 def save_preferences(token):
     return pages.page_or_error(lambda: pages.preferences(
         services().self_service.save(token, form_fields(app.current_request)), saved=True))
+
+
+# SMS (chalicelib/delivery/channels/sms.py): the SMS queue's consumer, the send queue's twin
+@app.on_sqs_message(queue=sms_queue_name(), batch_size=10,
+                    maximum_concurrency=consumer_max_concurrency())
+def consume_sms_queue(event):
+    remaining_ms = event.context.get_remaining_time_in_millis() if event.context else None
+    return services().sms_consumer.handle(event.to_dict()["Records"], remaining_ms)

@@ -80,3 +80,29 @@ def plain_address(text: str) -> Address | None:
         return None
     email = f"{local}@{domain}"
     return Address(email=email, key=email.lower())
+
+
+# E.164: `+`, a country code that never starts with 0, at most 15 digits in all. At
+# least 8: no country's full number is shorter, and a short code is not a phone.
+_E164 = re.compile(r"\+[1-9][0-9]{7,14}\Z")
+
+
+@dataclass(frozen=True)
+class Phone:
+    """A phone number for SMS, in E.164 (`+4915123456789`): its one spelling, so
+    suppression and rate limits key on it as they key on a mail address."""
+
+    number: str
+
+    @property
+    def key(self) -> str:
+        return self.number
+
+
+def parse_phone(raw: object, field: str = "to") -> Phone:
+    """Validate an E.164 number as given: no spaces, dashes or national forms to guess at
+    (a leading 0 means another number in every country)."""
+    if not isinstance(raw, str) or not _E164.match(raw):
+        raise BadRequest(f"{field} must be a phone number in E.164 form: + and 8-15 digits, "
+                         "country code first (e.g. +4915123456789)", field=field)
+    return Phone(raw)

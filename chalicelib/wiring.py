@@ -7,7 +7,7 @@ accounts.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.platform import aws
 from chalicelib.platform.settings import Settings, get_settings
@@ -16,7 +16,9 @@ if TYPE_CHECKING:  # named for type checkers only: each is imported on first use
     from botocore.client import BaseClient
 
     from chalicelib.delivery import Consumer, Reconciler
+    from chalicelib.delivery.channels import Channel
     from chalicelib.delivery.channels.email import EmailChannel
+    from chalicelib.delivery.channels.sms import SmsChannel
     from chalicelib.feedback import FeedbackHandler
     from chalicelib.intake import CognitoEmailSender, HookIntake, WelcomeSender
     from chalicelib.messages import ChannelTopic, SendQueue
@@ -40,8 +42,8 @@ class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def _client(self, service: str) -> BaseClient:
-        return aws.client(service, self.settings.region)
+    def _client(self, service: str, tried_once: bool = False) -> BaseClient:
+        return aws.client(service, self.settings.region, tried_once)
 
     @cached_property
     def dynamodb(self) -> BaseClient:
@@ -89,6 +91,19 @@ class Services:
         return SendQueue(self._client("sqs"), self.settings.send_queue_url)
 
     @cached_property
+    def sms_queue(self) -> SendQueue:
+        from chalicelib.messages.queue import SendQueue
+
+        return SendQueue(self._client("sqs"), self.settings.sms_queue_url)
+
+    @property
+    def queues(self) -> dict[str, SendQueue]:
+        """Each channel's queue: where the producer and the reconciler put its messages."""
+        from chalicelib.messages.envelope import EMAIL, SMS
+
+        return {EMAIL: self.queue, SMS: self.sms_queue}
+
+    @cached_property
     def outbox(self) -> Outbox:
         from chalicelib.records.outbox import Outbox
 
@@ -109,7 +124,7 @@ class Services:
                         IdempotencyStore(self.dynamodb, self.settings.idempotency_table,
                                          self.settings.idempotency_ttl_s),
                         RateLimiter(self.dynamodb, self.settings.rate_limit_table),
-                        self.suppressions, self.queue, self.outbox, self.dynamodb,
+                        self.suppressions, self.queues, self.outbox, self.dynamodb,
                         SupersedeIndex(self.dynamodb, self.settings.rate_limit_table))
 
     @cached_property
@@ -125,28 +140,48 @@ class Services:
         return EmailChannel(self.cache, transport, self.settings.default_sender,
                             self.mail_links)
 
-    def _consumer(self) -> Consumer:
+    def _consumer(self, channel: Channel[Any] | None = None, queue: SendQueue | None = None,
+                  rate: float | None = None) -> Consumer:
+        """The consumer of one channel's queue (email's unless told otherwise)."""
         from chalicelib.delivery.consumer import Consumer, message_scope
         from chalicelib.delivery.throttle import SendRateLimiter
         from chalicelib.messages import envelope
         from chalicelib.platform.sqs_batch import Backoff, BatchRunner
 
-        batches = BatchRunner(envelope.decode, queue=self.queue,
+        channel = channel or self.email_channel
+        queue = queue or self.queue
+        batches = BatchRunner(envelope.decode, queue=queue,
                               report_partial=self.settings.report_batch_item_failures,
                               backoff=Backoff(self.settings.retry_base_s,
                                               self.settings.retry_max_s),
                               threads=self.settings.send_threads, scope=message_scope)
         # each of the mapping's concurrent consumers keeps to its share of the SES quota
-        share = self.settings.max_send_rate / max(1, self.settings.consumer_max_concurrency)
-        return Consumer(self.settings, {self.email_channel.name: self.email_channel},
-                        self.message_log, self.suppressions, self.queue, self.outbox,
+        share = ((rate or self.settings.max_send_rate)
+                 / max(1, self.settings.consumer_max_concurrency))
+        return Consumer(self.settings, {channel.name: channel},
+                        self.message_log, self.suppressions, queue, self.outbox,
                         self.dynamodb, SendRateLimiter(share), batches)
+
+    @cached_property
+    def sms_channel(self) -> SmsChannel:
+        from chalicelib.delivery.channels.sms import SmsChannel, SnsSmsTransport
+
+        transport = SnsSmsTransport(self._client("sns", tried_once=True),
+                                    self.settings.sms_sender_id)
+        return SmsChannel(self.cache, transport)
+
+    @cached_property
+    def sms_consumer(self) -> Consumer:
+        """The SMS queue's consumer: the same claim, log and retries as mail's."""
+        with aws.collector_paused():  # the first batch's imports and clients (cold start)
+            return self._consumer(self.sms_channel, self.sms_queue,
+                                  self.settings.sms_max_send_rate)
 
     @cached_property
     def reconciler(self) -> Reconciler:
         from chalicelib.delivery.reconciler import Reconciler
 
-        return Reconciler(self.outbox, self.message_log, self.queue,
+        return Reconciler(self.outbox, self.message_log, self.queues,
                           self.settings.reconcile_after_s)
 
     @cached_property

@@ -16,7 +16,8 @@ FORWARDER = "forward_alarm"
 FUNCTIONS = {names.API_HANDLER: "Api", CONSUMER: "Consumer",
              "handle_ses_feedback": "Feedback", "reconcile": "Reconciler",
              "cognito_email_sender": "CognitoSender", users.FUNCTION: "Welcome",
-             "fan_out_webhook_events": "WebhookFanOut", "send_webhooks": "WebhookSender"}
+             "fan_out_webhook_events": "WebhookFanOut", "send_webhooks": "WebhookSender",
+             "consume_sms_queue": "SmsConsumer"}
 FIVE_MINUTES = 300
 ALARM_TOPIC = {"Ref": "AlarmTopic"}
 ADMIN_TOPIC = {"Ref": "AdminTopic"}
@@ -100,6 +101,11 @@ def resources(stage: StageConfig) -> dict[str, Any]:
             "SES complaint rate is high: SES reviews accounts at 0.1%",
             "AWS/SES", "Reputation.ComplaintRate", {}, "Maximum", infra["complaint_rate_alarm"]),
         **_users_stream_alarms(stage),
+        "SmsDeadLetterAlarm": _alarm(
+            f"An SMS failed {infra['sms_max_receive_count']} times and waits in the SMS DLQ "
+            "(kept 24 h): see its message-log entry", "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": {"Fn::GetAtt": ["SmsDeadLetterQueue", "QueueName"]}}, "Maximum", 1),
     }
 
 

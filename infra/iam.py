@@ -54,6 +54,15 @@ USERS_TABLE = _ACCOUNT % ("dynamodb", "table/${UsersTableName}")
 PREFERENCES = "${PreferencesTable.Arn}"
 NOTIFICATION_TYPES = "${NotificationTypesTable.Arn}"
 NOTIFICATIONS_TOPIC = "${NotificationsTopic}"
+SMS_QUEUE = "${SmsQueue.Arn}"
+# SNS authorises a Publish to a phone number (and the opt-out look-up) on no resource: a
+# number has no ARN, so IAM can only name "*" (AWS's Service Authorization Reference lists
+# no resource type for CheckIfPhoneNumberIsOptedOut, and a Publish to a number names no
+# topic). The grant is narrowed instead by its two actions, held to the SMS consumer alone
+# (tests/unit/test_deploy_iam.py), and by a condition: only through the stage's own
+# region, whose SMS spend limit and sender ids the operator set (so checkov's CKV_AWS_111,
+# write access without constraints, holds without a skip).
+PHONE_NUMBERS = ANY_RESOURCE
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,7 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
               platform=True, condition=(("ForAnyValue:StringEquals", "kms:ResourceAliases",
                                          "${TopicKeyAlias}"),)),
         Grant("UnsubscribeKey", ("ssm:GetParameter",), (UNSUBSCRIBE_KEY,)),
+        Grant("EnqueueSms", ("sqs:SendMessage",), (SMS_QUEUE,)),  # test-send of an SMS
     ),
     "consume_send_queue": (
         _poll(SEND_QUEUE),
@@ -151,6 +161,7 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("Outbox", ("dynamodb:Scan", "dynamodb:DeleteItem"), (OUTBOX,)),
         Grant("MessageLog", ("dynamodb:GetItem",), (MESSAGE_LOG,)),
         Grant("Enqueue", ("sqs:SendMessage",), (SEND_QUEUE,)),
+        Grant("EnqueueSms", ("sqs:SendMessage",), (SMS_QUEUE,)),
     ),
     "forward_alarm": (
         Grant("NoticeWindows", ("dynamodb:UpdateItem",), (RATE_LIMITS,)),
@@ -190,6 +201,18 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("AcknowledgeAndBackOff", ("sqs:DeleteMessage", "sqs:ChangeMessageVisibility"),
               (WEBHOOKS_QUEUE,)),
         Grant("Endpoints", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (WEBHOOKS,)),
+    ),
+    # SMS: the SMS queue's consumer, consume_send_queue's twin with SNS for SES
+    "consume_sms_queue": (
+        _poll(SMS_QUEUE),
+        Grant("AcknowledgeRequeueAndBackOff", ("sqs:DeleteMessage", "sqs:SendMessage",
+                                               "sqs:ChangeMessageVisibility"), (SMS_QUEUE,)),
+        Grant("ReadTemplates", ("s3:GetObject", "s3:GetObjectVersion"), (TEMPLATE_OBJECTS,)),
+        Grant("SendSms", ("sns:Publish", "sns:CheckIfPhoneNumberIsOptedOut"), (PHONE_NUMBERS,),
+              condition=(("StringEquals", "aws:RequestedRegion", "${AWS::Region}"),)),
+        Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (MESSAGE_LOG,)),
+        Grant("Suppressions", ("dynamodb:ConditionCheckItem",), (SUPPRESSIONS,)),
+        Grant("Outbox", ("dynamodb:DeleteItem",), (OUTBOX,)),  # inside a transaction
     ),
 }
 
@@ -281,6 +304,7 @@ def _literals(stage: StageConfig) -> dict[str, str]:
         "PreferencesTable.Arn": table("HERALD_PREFERENCES_TABLE"),
         "NotificationTypesTable.Arn": table("HERALD_NOTIFICATION_TYPES_TABLE"),
         "NotificationsTopic": env["HERALD_NOTIFICATIONS_TOPIC_ARN"],
+        "SmsQueue.Arn": queue("HERALD_SMS_QUEUE_URL"),
         **_stage_values(stage),
     }
 

@@ -60,6 +60,10 @@ STAGE_ENV: tuple[EnvOutput, ...] = (
               _ref("NotificationTypesTable")),
     EnvOutput("HERALD_NOTIFICATIONS_TOPIC_ARN", "NotificationsTopicArn",
               _ref("NotificationsTopic")),
+    # SMS
+    EnvOutput("HERALD_SMS_QUEUE_URL", "SmsQueueUrl", _ref("SmsQueue")),
+    EnvOutput("HERALD_SMS_QUEUE_NAME", "SmsQueueName", _att("SmsQueue", "QueueName")),
+    EnvOutput("HERALD_SMS_DLQ_URL", "SmsDeadLetterQueueUrl", _ref("SmsDeadLetterQueue")),
 )
 
 # Outputs the deploy tools and the README need beyond the env vars.

@@ -26,7 +26,7 @@ from infra import cognito, iam, names, users
 from infra.logging import API_ACCESS_LOG_FORMAT
 from infra.outputs import ADMIN_UI_ORIGIN, STAGE_ENV
 from infra.stage import StageConfig
-from infra.storage import feedback_queue_name, webhooks_queue_name
+from infra.storage import feedback_queue_name, sms_queue_name, webhooks_queue_name
 from infra.template import resources_template
 
 REPORT_FAILURES_ENV = "HERALD_REPORT_BATCH_ITEM_FAILURES"
@@ -57,7 +57,7 @@ def _event_overrides(stage: StageConfig, app: Chalice) -> dict[str, dict[str, An
     """Per function: its Events override and extra env vars. Each queue or
     topic an event source names must be one the template creates."""
     queues = {f"{stage.prefix}-send": "SendQueue", feedback_queue_name(stage): "FeedbackQueue",
-              webhooks_queue_name(stage): "WebhooksQueue"}
+              webhooks_queue_name(stage): "WebhooksQueue", sms_queue_name(stage): "SmsQueue"}
     topics = {f"{stage.prefix}-alarms": "AlarmTopic"}
     # stream ARN the app names (its env var) -> the table whose stream it is
     streams = {stage.env.get("HERALD_MESSAGE_LOG_STREAM_ARN"): "MessageLogTable"}

@@ -130,7 +130,23 @@ def _queues(stage: StageConfig) -> dict[str, Any]:
         int(stage.env["HERALD_WEBHOOK_MAX_ATTEMPTS"]), int(infra["feedback_dlq_retention_s"]))
     return {"DeadLetterQueue": dlq, "SendQueue": send,
             "FeedbackDeadLetterQueue": feedback_dlq, "FeedbackQueue": feedback,
-            "WebhooksDeadLetterQueue": webhooks_dlq, "WebhooksQueue": webhooks}
+            "WebhooksDeadLetterQueue": webhooks_dlq, "WebhooksQueue": webhooks,
+            **_sms_queues(stage, visibility)}
+
+
+def _sms_queues(stage: StageConfig, visibility: int) -> dict[str, Any]:
+    """The SMS queue and its DLQ. Seed 001: fewer retries than mail (a code that
+    arrives late is useless) and a DLQ keeping failures 24 hours."""
+    infra = stage.infra
+    sms, sms_dlq = _queue_pair(
+        stage, sms_queue_name(stage), "SmsDeadLetterQueue", f"{sms_queue_name(stage)}-dlq",
+        visibility, int(infra["sms_max_receive_count"]), int(infra["sms_dlq_retention_s"]))
+    return {"SmsDeadLetterQueue": sms_dlq, "SmsQueue": sms}
+
+
+def sms_queue_name(stage: StageConfig) -> str:
+    """SMS wait here for the SMS consumer (chalicelib/delivery/channels/sms.py)."""
+    return f"{stage.prefix}-sms"
 
 
 def feedback_queue_name(stage: StageConfig) -> str:

@@ -7,9 +7,14 @@ from typing import Any
 from chalice import Blueprint
 
 
-def make_blueprint(mailbox: Any, info: dict[str, Any],
+def make_blueprint(mailbox: Any, info: dict[str, Any], sms_inbox: Any,
                    consumers_paused: threading.Event) -> Blueprint:
     local = Blueprint(__name__)
+
+    @local.route("/_local/sms")
+    def local_sms() -> dict[str, Any]:
+        """What the emulated SNS texted, newest first."""
+        return {"sms": sms_inbox.newest_first()}
 
     @local.route("/_local/consumer", methods=["POST"])
     def local_consumer() -> Any:

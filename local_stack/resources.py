@@ -16,6 +16,7 @@ from chalicelib.platform.settings import (
     feedback_queue_name,
     feedback_topic_name,
     notifications_topic_name,
+    sms_queue_name,
     webhooks_queue_name,
 )
 from chalicelib.records.tables import (
@@ -83,6 +84,7 @@ def create_resources(settings: Settings, session: Any, max_receive_count: int = 
     streams = _streamed_tables(dynamodb, settings)
 
     webhooks = _webhooks_queue(session, settings, visibility_timeout_s)
+    sms = _sms_queue(session, settings.region, visibility_timeout_s)
     create_unsubscribe_key(settings, session)
 
     notifications = create_notifications_topic(session, settings)
@@ -92,7 +94,7 @@ def create_resources(settings: Settings, session: Any, max_receive_count: int = 
     if settings.ses_configuration_set:
         ses.create_configuration_set(ConfigurationSetName=settings.ses_configuration_set)
     return {"queue_url": queue_url, "dlq_url": dlq_url, **feedback, **streams, **webhooks,
-            **notifications}
+            **notifications, **sms}
 
 
 def _streamed_tables(dynamodb: Any, settings: Settings) -> dict[str, str]:
@@ -111,11 +113,12 @@ def _streamed_tables(dynamodb: Any, settings: Settings) -> dict[str, str]:
     return found
 
 
-def _queue_with_dlq(sqs: Any, name: str, max_receive_count: int, visibility_timeout_s: int
-                    ) -> tuple[str, str]:
-    """A queue and its DLQ `<name>-dlq` (14 days); returns both URLs."""
+def _queue_with_dlq(sqs: Any, name: str, max_receive_count: int, visibility_timeout_s: int,
+                    dlq_retention_s: int = 1_209_600) -> tuple[str, str]:
+    """A queue and its DLQ `<name>-dlq` (14 days unless told); returns both URLs."""
     dlq_url = sqs.create_queue(QueueName=f"{name}-dlq", Attributes={
-        "MessageRetentionPeriod": "1209600", "SqsManagedSseEnabled": "true"})["QueueUrl"]
+        "MessageRetentionPeriod": str(dlq_retention_s),
+        "SqsManagedSseEnabled": "true"})["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
         "Attributes"]["QueueArn"]
     queue_url = sqs.create_queue(QueueName=name, Attributes={
@@ -168,6 +171,13 @@ def _webhooks_queue(session: Any, settings: Settings, visibility_timeout_s: int
         TableName=settings.message_log_table)["Table"]["LatestStreamArn"]
     return {"webhooks_queue_url": queue_url, "webhooks_dlq_url": dlq_url,
             "message_log_stream_arn": stream_arn}
+
+
+def _sms_queue(session: Any, region: str, visibility_timeout_s: int) -> dict[str, str]:
+    """The SMS queue and its DLQ, as deployed: 2 receives, failures kept 24 h (seed 001)."""
+    queue_url, dlq_url = _queue_with_dlq(session.client("sqs", region_name=region),
+                                         sms_queue_name(), 2, visibility_timeout_s, 86_400)
+    return {"sms_queue_url": queue_url, "sms_dlq_url": dlq_url}
 
 
 def _feedback_path(session: Any, region: str, max_receive_count: int,

@@ -73,6 +73,8 @@ class LocalStack:
         os.environ.update({"HERALD_WEBHOOKS_QUEUE_URL": urls["webhooks_queue_url"],
                            "HERALD_MESSAGE_LOG_STREAM_ARN": urls["message_log_stream_arn"]})
         os.environ["HERALD_NOTIFICATIONS_TOPIC_ARN"] = urls["notifications_topic_arn"]
+        os.environ.update({"HERALD_SMS_QUEUE_URL": urls["sms_queue_url"],
+                           "HERALD_SMS_DLQ_URL": urls["sms_dlq_url"]})
         from chalicelib import wiring
         from chalicelib.platform.settings import get_settings
 
@@ -86,7 +88,8 @@ class LocalStack:
                      "bucket": settings.template_bucket,
                      "webhooks_queue_url": urls["webhooks_queue_url"],
                      "webhooks_dlq_url": urls["webhooks_dlq_url"],
-                     "message_log_stream_arn": urls["message_log_stream_arn"]}
+                     "message_log_stream_arn": urls["message_log_stream_arn"],
+                     "sms_queue_url": urls["sms_queue_url"], "sms_dlq_url": urls["sms_dlq_url"]}
         self.info["users_table"] = urls["users_table"]  # insert items: a welcome mail each
         self.info["users_stream_arn"] = urls["users_table_stream_arn"]
         self.info["notifications_topic_arn"] = urls["notifications_topic_arn"]
@@ -141,12 +144,15 @@ class LocalStack:
         from local_stack.local_routes import make_blueprint
         from local_stack.mailbox import Mailbox
         from local_stack.poller import QueuePoller, Ticker
+        from local_stack.sms_inbox import SmsInbox
         from local_stack.static_files import make_handler
         from local_stack.stream_poller import StreamPoller, streams_client
 
         mailbox = Mailbox(settings.region)
+        sms_inbox = SmsInbox(settings.region)
         consumers_paused = threading.Event()  # POST /_local/consumer
-        herald.app.register_blueprint(make_blueprint(mailbox, self.info, consumers_paused))
+        herald.app.register_blueprint(make_blueprint(mailbox, self.info, sms_inbox,
+                                                     consumers_paused))
         herald.app.__class__ = type("LocalHerald", (LocalChalice, type(herald.app)), {})
         config = Config.create(chalice_stage="dev", app_name="herald", chalice_app=herald.app)
         server = LocalDevServer(herald.app, config, HOST, self.port,
@@ -166,7 +172,9 @@ class LocalStack:
                              herald.send_welcome_mail)
         mailbox.listeners.append(relay.on_mail)
         webhooks = self._webhook_pollers(sqs, settings.region, herald)
-        for thread in (mailbox, poller, feedback, relay, reconciler, users, *webhooks):
+        sms = QueuePoller(sqs, settings.sms_queue_url, sms_inbox.watching(herald.consume_sms_queue),
+                          settings.region, name="herald-sms-poller", paused=consumers_paused)
+        for thread in (mailbox, poller, feedback, relay, reconciler, users, *webhooks, sms):
             thread.start()
             self.started.append(thread)
         return server
@@ -199,6 +207,7 @@ def banner(port: int, info: dict[str, str], seconds: float) -> str:
         f"  API:          {base}   (try {base}/health)",
         f"  Admin UI:     {base}/admin/",
         f"  Mail viewer:  {base}/_local/mail",
+        f"  SMS sent:     {base}/_local/sms",
         f"  AWS emulator: {info['aws_endpoint']}  (region {info['region']}, "
         f"bucket {info['bucket']})",
         "Press Ctrl-C to stop.",

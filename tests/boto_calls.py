@@ -116,8 +116,8 @@ def needs(service: str, operation: str, params: dict[str, Any], region: str,
         arn = f"arn:aws:dynamodb:{region}:{account}:table/{params['TableName']}"
         if params.get("IndexName"):
             arn += f"/index/{params['IndexName']}"
-    elif service == "sns":
-        arn = params["TopicArn"]
+    elif service == "sns":  # a publish to a phone number (an SMS) names no ARN
+        arn = params.get("TopicArn") or "*"
     elif service == "kms":
         arn = params["KeyId"]
     elif service == "ssm":

@@ -23,7 +23,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
-from chalicelib.addresses import parse_address
 from chalicelib.delivery.channels import IN_DOUBT, PERMANENT, Channel, SendFailed
 from chalicelib.delivery.throttle import SendRateLimiter
 from chalicelib.errors import HeraldError
@@ -112,7 +111,7 @@ class Consumer:
             return
         channel = self.channels[message.channel]
         owner = str(uuid.uuid4())
-        if not self._claim(message, owner, run):
+        if not self._claim(message, channel, owner, run):
             return
         try:
             prepared = channel.prepare(message)
@@ -134,13 +133,13 @@ class Consumer:
         except SendFailed as exc:
             self._send_failed(message_id, owner, exc)
             return
-        self._record_sent(message, owner, ses_id)
+        self._record_sent(message, channel, owner, ses_id)
 
-    def _claim(self, message: Envelope, owner: str, run: _Run) -> bool:
+    def _claim(self, message: Envelope, channel: Channel[Any], owner: str, run: _Run) -> bool:
         """Take the mail for sending under `owner`; False when it needs nothing more."""
         message_id = message.message_id
         try:
-            address = parse_address(message.body["to"])
+            address = channel.recipient(message.body["to"])
         except HeraldError as exc:  # accepted by an older API, refused by this one
             if self.log.move(message_id, FAILED, claimable=True, detail=exc.message):
                 metrics.count("Failed", message_id=message_id)
@@ -233,11 +232,12 @@ class Consumer:
         self._give_back(message_id, owner, exc.reason)
         raise Retry(exc.reason)
 
-    def _record_sent(self, message: Envelope, owner: str, ses_id: str) -> None:
+    def _record_sent(self, message: Envelope, channel: Channel[Any], owner: str,
+                     ses_id: str) -> None:
         """Record `sent` now (the mail is out: from here on only records may be retried)."""
         message_id = message.message_id
         sent_ms = int(self.clock() * 1000)
-        fields = {"ses_message_id": ses_id, "sent_epoch_ms": sent_ms}
+        fields = {channel.provider_id_field: ses_id, "sent_epoch_ms": sent_ms}
         for attempt in range(_RECORD_ATTEMPTS):
             try:
                 if not self.log.move(message_id, SENT, only=(SENDING,), owner=owner,
@@ -249,10 +249,10 @@ class Consumer:
                 break
             except Exception:  # noqa: BLE001 - retried below, then noted in the queue
                 if attempt == _RECORD_ATTEMPTS - 1:
-                    self._note_sent(message_id, owner, ses_id, sent_ms)
+                    self._note_sent(message, owner, ses_id, sent_ms)
                     break
                 self.sleep(0.05 * 2 ** attempt)
-        logs.info("email sent", ses_message_id=ses_id)
+        logs.info(f"{channel.name} sent", **{channel.provider_id_field: ses_id})
         measured = {"Sent": (1, metrics.COUNT)}
         enqueued_ms = message.body.get("enqueued_at")
         if isinstance(enqueued_ms, int):
@@ -260,10 +260,11 @@ class Consumer:
                                                 metrics.MILLISECONDS)
         metrics.put(measured, message_id=message_id)
 
-    def _note_sent(self, message_id: str, owner: str, ses_id: str, sent_ms: int) -> None:
+    def _note_sent(self, message: Envelope, owner: str, ses_id: str, sent_ms: int) -> None:
         """DynamoDB would not take the record: queue a note that records it later."""
         try:
-            self.queue.send(envelope.sent_note(message_id, owner, ses_id, sent_ms))
+            self.queue.send(envelope.sent_note(message.message_id, owner, ses_id, sent_ms,
+                                               message.channel))
             logs.warning("sent; the record is queued as a note")
         except Exception:  # noqa: BLE001 - SES's Send event is the last record left
             logs.error("sent but not recorded; SES's Send event will record it",
@@ -271,9 +272,10 @@ class Consumer:
 
     def _apply_note(self, message: Envelope) -> None:
         body = message.body
+        field = self.channels[message.channel].provider_id_field
         self.log.move(message.message_id, SENT, only=(QUEUED, SENDING),
                       detail="recorded from the consumer's note",
-                      fields={"ses_message_id": body["ses_message_id"],
+                      fields={field: body["ses_message_id"],
                               "sent_epoch_ms": body.get("sent_epoch_ms")})
 
     def _note_failed_attempt(self, message_id: str, reason: str) -> None:

@@ -3,7 +3,8 @@
 Two kinds share the queue: `send` (a message to send, pinned to the template
 versions the API checked) and `sent` (a note that SES accepted a mail whose
 record could not be written at the time; it carries no variables). A `send`
-names its `channel` (`email`, the only one so far). Every body carries its
+names its `channel`: `email` (the send queue) or `sms` (the SMS queue), and a
+`sent` note the channel of the message it records. Every body carries its
 format version `v`; a body of an unknown version, kind or channel is refused
 with a clear error rather than guessed at.
 
@@ -27,8 +28,8 @@ from typing import Any
 
 VERSION = 1
 SEND, SENT_NOTE = "send", "sent"
-EMAIL = "email"
-CHANNELS = (EMAIL,)
+EMAIL, SMS = "email", "sms"
+CHANNELS = (EMAIL, SMS)
 _SEND_KEYS = ("message_id", "to", "template", "version", "variables")
 
 
@@ -74,10 +75,10 @@ class Audience:
 
 def send_body(message_id: str, to: str, template: str, version: str, pins: dict[str, str],
               locale: str | None, variables: dict[str, Any], secret: list[str],
-              expires_at: float | None, enqueued_at_ms: int,
+              expires_at: float | None, enqueued_at_ms: int, channel: str = EMAIL,
               audience: Audience | None = None) -> dict[str, Any]:
     """The body of a `send` message (secret variables in clear: the consumer renders them)."""
-    body = {"v": VERSION, "kind": SEND, "channel": EMAIL, "message_id": message_id, "to": to,
+    body = {"v": VERSION, "kind": SEND, "channel": channel, "message_id": message_id, "to": to,
             "template": template, "version": version, "pins": pins, "locale": locale,
             "variables": variables, "secret": secret, "expires_at": expires_at,
             "enqueued_at": enqueued_at_ms}
@@ -86,10 +87,19 @@ def send_body(message_id: str, to: str, template: str, version: str, pins: dict[
     return body
 
 
-def sent_note(message_id: str, owner: str, ses_message_id: str, sent_epoch_ms: int) -> str:
-    """A `sent` message: what the consumer could not record (no variables, no secrets)."""
-    return encode({"v": VERSION, "kind": SENT_NOTE, "message_id": message_id, "owner": owner,
+def sent_note(message_id: str, owner: str, ses_message_id: str, sent_epoch_ms: int,
+              channel: str = EMAIL) -> str:
+    """A `sent` message: what the consumer could not record (no variables, no secrets).
+    `ses_message_id` is the provider's id (SNS's for an SMS)."""
+    return encode({"v": VERSION, "kind": SENT_NOTE, "channel": channel,
+                   "message_id": message_id, "owner": owner,
                    "ses_message_id": ses_message_id, "sent_epoch_ms": sent_epoch_ms})
+
+
+def channel_of(raw: str) -> str:
+    """The channel of an encoded message Herald wrote (the outbox's copies): which
+    queue it belongs in."""
+    return json.loads(raw).get("channel", EMAIL)
 
 
 def encode(body: dict[str, Any]) -> str:

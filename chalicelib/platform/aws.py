@@ -1,7 +1,8 @@
 """Lazily created AWS clients sharing one botocore session.
 
 Every client has explicit timeouts (botocore's 60 s + 60 s defaults outlast
-a 10 s Lambda) and, except SES, botocore's standard retries.
+a 10 s Lambda) and, except SES and the SMS sender's SNS, botocore's standard
+retries.
 
 Creating clients costs cold-start time (botocore import ~100 ms, each client
 ~20-50 ms), so nothing is created at import; each client is built on first
@@ -28,6 +29,9 @@ NOT_RETRIED = frozenset({"sesv2"})
 SES_READ_TIMEOUT_S = 2
 # The longest one SES call may take: a send starts only if it ends within its lease.
 SES_CALL_BUDGET_S = CONNECT_TIMEOUT_S + SES_READ_TIMEOUT_S
+# Publish to a phone number has no idempotency key either: the SMS channel's SNS
+# client (`client("sns", region, tried_once=True)`) is tried once, with SES's timeouts.
+SMS_CALL_BUDGET_S = SES_CALL_BUDGET_S
 
 _lock = threading.RLock()
 _session: Any = None
@@ -66,9 +70,11 @@ def session() -> Any:
         return _session
 
 
-def client(service: str, region: str) -> Any:
-    """Return the cached client for `service` (thread safe: the consumer sends from threads)."""
-    key = f"{service}:{region}"
+def client(service: str, region: str, tried_once: bool = False) -> Any:
+    """Return the cached client for `service` (thread safe: the consumer sends from threads);
+    `tried_once`: a client of its own without retries (a call that must not repeat)."""
+    once = tried_once or service in NOT_RETRIED
+    key = f"{service}:{region}" + (":once" if tried_once else "")
     cached = _clients.get(key)
     if cached is not None:
         return cached
@@ -76,7 +82,6 @@ def client(service: str, region: str) -> Any:
         if key not in _clients:
             from botocore.config import Config
 
-            once = service in NOT_RETRIED
             config = Config(retries={"total_max_attempts": 1 if once else 3, "mode": "standard"},
                             connect_timeout=CONNECT_TIMEOUT_S,
                             read_timeout=SES_READ_TIMEOUT_S if once else READ_TIMEOUT_S,

@@ -104,6 +104,14 @@ class Settings:
     # The signing key lives in SSM (/herald/<stage>/unsubscribe-key), never here.
     public_base_url: str = ""
     unsubscribe_link_days: int = 400
+    # SMS (chalicelib/delivery/channels/sms.py): its queue and DLQ, the hourly limit per
+    # number for auth SMS, the sender id shown where the country allows one (empty: none),
+    # and the account's SNS SMS rate (messages/s) shared by the SMS consumers
+    sms_queue_url: str = ""
+    sms_dlq_url: str = ""
+    sms_auth_rate_limit_per_hour: int = 5
+    sms_sender_id: str = ""
+    sms_max_send_rate: float = 10.0
 
     @property
     def sender_domain(self) -> str:
@@ -180,3 +188,8 @@ def message_log_stream_arn() -> str:
 def notifications_topic_name() -> str:
     """POST /notifications publishes here; subscriptions filter on `channel`."""
     return f"herald-{os.environ.get('HERALD_STAGE', 'dev')}-notifications"
+
+
+def sms_queue_name() -> str:
+    """The queue the SMS consumer is wired to (set by the deploy script)."""
+    return os.environ.get("HERALD_SMS_QUEUE_NAME", "herald-dev-sms")

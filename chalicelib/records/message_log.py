@@ -171,6 +171,9 @@ def public_view(entry: dict[str, Any]) -> dict[str, Any]:
         "message_id", "status", "to", "template", "template_version", "locale", "category",
         "created_at", "updated_at", "ses_message_id", "events")}
     view["variables"] = json.loads(entry.get("variables") or "{}")
+    for key in ("channel", "sns_message_id"):  # an SMS's; a mail's view stays as it was
+        if entry.get(key):
+            view[key] = entry[key]
     if entry.get("expires_at"):
         view["expires_at"] = iso_time(entry["expires_at"], millis=False)
     view["timings"] = _timings(entry)

@@ -1,11 +1,11 @@
 """The suppression list: addresses Herald must not mail (bounces, complaints,
-manual entries), keyed by the normalised address."""
+manual entries), keyed by the normalised address; an SMS checks its E.164 number."""
 from __future__ import annotations
 
 import time
 from typing import Any, Callable
 
-from chalicelib.addresses import Address
+from chalicelib.addresses import Address, Phone
 from chalicelib.platform import dynamo
 from chalicelib.platform.clock import iso_time
 
@@ -17,10 +17,10 @@ class SuppressionList:
         self.clock = clock
 
     @staticmethod
-    def _key(address: Address) -> dict[str, Any]:
+    def _key(address: Address | Phone) -> dict[str, Any]:
         return {"email": {"S": address.key}}
 
-    def not_suppressed_op(self, address: Address) -> dict[str, Any]:
+    def not_suppressed_op(self, address: Address | Phone) -> dict[str, Any]:
         """TransactWriteItems element that cancels the transaction for a suppressed address."""
         return {"ConditionCheck": {"TableName": self.table, "Key": self._key(address),
                                    "ConditionExpression": "attribute_not_exists(email)"}}

@@ -1,4 +1,4 @@
-"""POST /emails: validate everything a caller can get wrong, then enqueue.
+"""POST /emails (and SMS): validate everything a caller can get wrong, then enqueue.
 
 A request is answered 202 only after the template rendered with its
 variables and one idempotent DynamoDB transaction recorded it (log entry,
@@ -6,6 +6,10 @@ idempotency key, suppression check, rate counter, and the queue message in
 the outbox). The SQS send comes next; if it fails, or the API dies before
 it, the outbox still holds the message and the reconciler (or the caller's
 retry with the same Idempotency-Key) enqueues it, so no 202 depends on it.
+
+A message has a channel: `email` (the default) or `sms`. An SMS goes to an
+E.164 number with an SMS template, is rate limited per number when it is an
+auth template, and waits in its own queue; everything else is the same path.
 
 A caller may hand a `dispatch` that delivers the queue message instead of the
 send queue (POST /notifications publishes it to the notifications topic, whose
@@ -17,9 +21,15 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
-from chalicelib.errors import Conflict, ServiceUnavailable, TooManyRequests, Unprocessable
+from chalicelib.errors import (
+    BadRequest,
+    Conflict,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unprocessable,
+)
 from chalicelib.messages import envelope
 from chalicelib.messages.envelope import Audience
 from chalicelib.messages.queue import SendQueue
@@ -52,8 +62,8 @@ _Sender = Callable[[str, str], Any]
 class Producer:
     def __init__(self, settings: Settings, cache: TemplateCache, log: MessageLog,
                  idempotency: IdempotencyStore, limiter: RateLimiter,
-                 suppressions: SuppressionList, queue: SendQueue, outbox: Outbox,
-                 dynamodb: Any, supersedes: SupersedeIndex,
+                 suppressions: SuppressionList, queues: Mapping[str, SendQueue],
+                 outbox: Outbox, dynamodb: Any, supersedes: SupersedeIndex,
                  clock: Callable[[], float] = time.time,
                  new_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> None:
         self.settings = settings
@@ -62,7 +72,7 @@ class Producer:
         self.idempotency = idempotency
         self.limiter = limiter
         self.suppressions = suppressions
-        self.queue = queue
+        self.queues = queues  # channel -> its queue
         self.outbox = outbox
         self.db = dynamodb
         self.supersedes = supersedes
@@ -72,34 +82,46 @@ class Producer:
     def accept(self, raw_body: bytes, raw_key: str | None, channel: str = envelope.EMAIL,
                dispatch: Dispatch | None = None,
                audience: Audience | None = None) -> dict[str, Any]:
-        """Check, record and enqueue one message; `dispatch` (with `channel`, passed to
-        it) replaces the send queue as the way the queue message travels. `audience`
-        (internal callers only, never POST /emails' body) names the user and notification
-        type the mail is for: the consumer gives such mail its unsubscribe links."""
+        """Check, record and enqueue one message for `channel`; the answer of a 202.
+        `dispatch` (told the channel) replaces the channel's queue as the way the queue
+        message travels. `audience` (internal callers only, never POST /emails' body)
+        names the user and notification type the mail is for: the consumer gives such
+        mail its unsubscribe links."""
+        if channel not in self.queues:
+            raise BadRequest(f"unknown channel {channel!r}", field="channel")
         key = idempotency_key(raw_key)
         handoff = self._sender(channel, dispatch)
-        request = parse_send_request(raw_body, self.settings.max_request_bytes, self.clock())
+        request = parse_send_request(raw_body, self.settings.max_request_bytes, self.clock(),
+                                     channel)
         compiled = self.cache.latest(request.template)
         with redaction.guarding(redaction.secret_values(request.variables,
                                                         compiled.secret_names)):
             if compiled.doc.category == "layout":
                 raise Unprocessable("a layout cannot be sent; send a template that extends it",
                                     field="template", code="not_sendable")
-            rendered = compiled.render(request.variables, request.locale, deliverable=False)
+            if compiled.doc.channel != channel:
+                raise Unprocessable(
+                    f"template {request.template!r} is an {compiled.doc.channel} template; "
+                    f"this request sends {channel}", field="template", code="wrong_channel")
+            if channel == envelope.SMS:
+                locale = compiled.render_sms(request.variables, request.locale).locale
+            else:
+                locale = compiled.render(request.variables, request.locale,
+                                         deliverable=False).locale
             message_id = self.new_id()
             body = envelope.encode(envelope.send_body(
-                message_id, request.to.email, request.template, compiled.version,
-                compiled.pins, rendered.locale, request.variables, compiled.secret_names,
-                request.expires_at, int(self.clock() * 1000), audience))
+                message_id, request.recipient, request.template, compiled.version,
+                compiled.pins, locale, request.variables, compiled.secret_names,
+                request.expires_at, int(self.clock() * 1000), channel, audience))
             with logs.bind(message_id=message_id):
-                replayed = self._record(request, compiled, message_id, rendered.locale, body,
+                replayed = self._record(request, compiled, message_id, locale, body,
                                         key, request_hash(json.loads(raw_body),
                                                           compiled.secret_names),
                                         handoff, audience)
                 if replayed is not None:
                     return replayed
                 self._enqueue(message_id, body, handoff)
-                logs.info("email accepted", template=request.template,
+                logs.info(f"{channel} accepted", template=request.template,
                           template_version=compiled.version)
                 answer = {"message_id": message_id, "status": "queued",
                           "template_version": compiled.version}
@@ -133,11 +155,15 @@ class Producer:
                 key, KeyRecord(body_hash, message_id, compiled.version))))
         ops.append(("suppression", self.suppressions.not_suppressed_op(request.to)))
         limited = compiled.doc.category == "auth"
+        sms = compiled.doc.channel == envelope.SMS
         if limited:
-            limit = compiled.doc.rate_limit_per_hour or self.settings.auth_rate_limit_per_hour
+            limit = compiled.doc.rate_limit_per_hour or (
+                self.settings.sms_auth_rate_limit_per_hour if sms
+                else self.settings.auth_rate_limit_per_hour)
             ops.append(("rate", self.limiter.consume_op(request.to.key, limit)))
         entry = {
-            "message_id": message_id, "to": request.to.email,
+            "message_id": message_id, "to": request.recipient,
+            "channel": envelope.SMS if sms else None,  # a mail's entry stays as it was
             "template": request.template, "template_version": compiled.version,
             "pins": compiled.pins, "locale": locale, "category": compiled.doc.category,
             "variables": json.dumps(redaction.redact_variables(request.variables,
@@ -166,8 +192,9 @@ class Producer:
                                         field="to", code="suppressed") from None
                 if limited and cancelled.refused("rate"):
                     retry_after = self.limiter.retry_after_s()
+                    what = "messages to this number" if sms else "mails to this address"
                     raise TooManyRequests(
-                        f"too many {request.template} mails to this address this hour; "
+                        f"too many {request.template} {what} this hour; "
                         f"retry after {retry_after} s", field="to",
                         retry_after_s=retry_after) from None
                 if not cancelled.conflict:
@@ -212,14 +239,14 @@ class Producer:
                 "template_version": record.template_version, "replayed": True}
 
     def _sender(self, channel: str, dispatch: Dispatch | None) -> _Sender:
-        """The send queue, or `dispatch` told the message's channel."""
+        """The channel's queue, or `dispatch` told the message's channel."""
         if dispatch is None:
-            return lambda _message_id, body: self.queue.send(body)
+            return lambda _message_id, body: self.queues[channel].send(body)
         return lambda message_id, body: dispatch(message_id, body, channel)
 
     def _enqueue(self, message_id: str, body: str, handoff: _Sender) -> None:
-        """Send to SQS (or dispatch), then drop the outbox copy; a failure leaves it to
-        the reconciler."""
+        """Send to the channel's queue (or dispatch), then drop the outbox copy; a
+        failure leaves it to the reconciler."""
         try:
             handoff(message_id, body)
         except Exception:  # noqa: BLE001 - recorded in the outbox: still accepted

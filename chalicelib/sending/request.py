@@ -1,6 +1,7 @@
-"""The body of POST /emails, parsed and checked: every field a caller can get
-wrong is refused here with a 400 naming it, before anything is written; and
-the sizes of what a send stores and enqueues, checked against AWS's limits."""
+"""The body of POST /emails (and of an SMS on the same path), parsed and checked:
+every field a caller can get wrong is refused here with a 400 naming it, before
+anything is written; and the sizes of what a send stores and enqueues, checked
+against AWS's limits."""
 from __future__ import annotations
 
 import json
@@ -9,8 +10,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Mapping
 
-from chalicelib.addresses import Address, parse_address
+from chalicelib.addresses import Address, Phone, parse_address, parse_phone
 from chalicelib.errors import BadRequest, PayloadTooLarge, Unprocessable
+from chalicelib.messages.envelope import EMAIL, SMS
 from chalicelib.platform.untrusted_json import load_request_object
 from chalicelib.templating.model import LOCALE_PATTERN, validate_name
 
@@ -27,12 +29,17 @@ MAX_VARIABLES_BYTES = SQS_MESSAGE_LIMIT - MESSAGE_ENVELOPE_BYTES
 
 @dataclass(frozen=True)
 class SendRequest:
-    to: Address
+    to: Address | Phone
     template: str
     variables: dict[str, Any]
     locale: str | None
     expires_at: float | None
     supersede_key: str | None = None
+
+    @property
+    def recipient(self) -> str:
+        """`to` as the message goes out: the mail address, or the E.164 number."""
+        return self.to.number if isinstance(self.to, Phone) else self.to.email
 
 
 def _expiry(raw: Any, now: float) -> float | None:
@@ -50,7 +57,9 @@ def _expiry(raw: Any, now: float) -> float | None:
     return moment.timestamp()
 
 
-def parse_send_request(raw_body: bytes, max_bytes: int, now: float) -> SendRequest:
+def parse_send_request(raw_body: bytes, max_bytes: int, now: float,
+                       channel: str = EMAIL) -> SendRequest:
+    """`to` is a mail address, or for `channel` sms an E.164 phone number."""
     body = load_request_object(raw_body, max_bytes, _FIELDS)
     if "template" not in body:
         raise BadRequest("template is required", field="template")
@@ -66,7 +75,8 @@ def parse_send_request(raw_body: bytes, max_bytes: int, now: float) -> SendReque
     locale = body.get("locale")
     if locale is not None and (not isinstance(locale, str) or not LOCALE_PATTERN.match(locale)):
         raise BadRequest("locale looks like en or pt-BR", field="locale")
-    return SendRequest(to=parse_address(body.get("to")), template=template,
+    to = parse_phone(body.get("to")) if channel == SMS else parse_address(body.get("to"))
+    return SendRequest(to=to, template=template,
                        variables=variables, locale=locale,
                        expires_at=_expiry(body.get("expires_at"), now),
                        supersede_key=_supersede_key(body.get("supersede_key")))

@@ -1,6 +1,7 @@
-"""POST /templates/{name}/test-send: staff send the saved template to an address.
+"""POST /templates/{name}/test-send: staff send the saved template to an address
+(or, for an SMS template, to a phone number in E.164).
 
-The variables default to the template's sample values; the mail then goes
+The variables default to the template's sample values; the message then goes
 through the producer like any POST /emails, so validation, suppression, rate
 limits and the message log apply to it too.
 """
@@ -25,7 +26,8 @@ class StaffSend:
         self.producer = producer
 
     def send(self, name: str, payload: Any) -> dict[str, Any]:
-        """Body: {"to", "variables"?, "locale"?}; answers as POST /emails does."""
+        """Body: {"to", "variables"?, "locale"?}; answers as POST /emails does. The
+        template's channel decides what `to` is and which queue the message takes."""
         if not isinstance(payload, dict):
             raise BadRequest("request body must be a JSON object", field="body")
         unknown = sorted(set(payload) - _FIELDS)
@@ -34,6 +36,8 @@ class StaffSend:
         given = payload.get("variables", {})
         if not isinstance(given, dict):
             raise BadRequest("variables must be an object", field="variables")
-        samples = self.cache.latest(validate_name(name)).sample_variables()
-        send = {**payload, "template": name, "variables": {**samples, **given}}
-        return self.producer.accept(json.dumps(send).encode(), None)
+        compiled = self.cache.latest(validate_name(name))
+        send = {**payload, "template": name,
+                "variables": {**compiled.sample_variables(), **given}}
+        return self.producer.accept(json.dumps(send).encode(), None,
+                                    channel=compiled.doc.channel)

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from typing import Callable, Mapping
 
 from chalicelib.errors import NotFound, TemplateInvalid
+from chalicelib.messages.envelope import SMS
 from chalicelib.templating.model import TemplateDoc
 from chalicelib.templating.renderer import (
     MAX_LAYOUT_DEPTH,
@@ -79,7 +80,11 @@ class TemplateCache:
                  fresh: bool, depth: int = 0) -> Layouts:
         """The layouts `doc` (stored at `version`; None for a draft) extends, recursively."""
         found: Layouts = {}
-        for name in sorted(self._referenced(doc, version)):
+        referenced = self._referenced(doc, version)
+        if referenced and doc.channel == SMS:
+            raise TemplateInvalid("an SMS template cannot extend or include a layout "
+                                  "(layouts are HTML)", field="text")
+        for name in sorted(referenced):
             if depth >= MAX_LAYOUT_DEPTH:
                 raise TemplateInvalid(f"layouts nest deeper than {MAX_LAYOUT_DEPTH}",
                                       field=f"layout:{name}")

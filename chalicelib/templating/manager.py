@@ -145,5 +145,5 @@ class TemplateManager:
     @staticmethod
     def _preview(compiled: Any, payload: Mapping[str, Any]) -> dict[str, Any]:
         variables = {**compiled.sample_variables(), **_variables_arg(payload.get("variables"))}
-        rendered = compiled.render(variables, _locale_arg(payload.get("locale")))
+        rendered = compiled.preview(variables, _locale_arg(payload.get("locale")))
         return {**rendered.to_dict(), "version_id": compiled.version}

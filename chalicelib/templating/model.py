@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 from chalicelib.addresses import parse_address
 from chalicelib.errors import BadRequest
+from chalicelib.messages.envelope import CHANNELS, EMAIL, SMS
 from chalicelib.platform.settings import get_settings
 
 NAME_PATTERN = re.compile(r"^[a-z0-9-]{1,64}$")
@@ -19,10 +20,13 @@ LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 VARIABLE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 CATEGORIES = ("auth", "notification", "layout")
 PARTS = ("subject", "html", "text")
+# An SMS is one text: no subject, no HTML, no sender or reply address.
+CHANNEL_PARTS = {EMAIL: PARTS, SMS: ("text",)}
+_MAIL_ONLY = ("subject", "html", "sender", "reply_to")
 MAX_USER_TAGS = 6  # S3 allows 10 tags per object; Herald uses 4 of its own
 _FIELDS = {"subject", "html", "text", "description", "category", "variables", "sender",
            "reply_to", "tags", "default_locale", "locales", "rate_limit_per_hour",
-           "base_version", "name"}
+           "base_version", "name", "channel"}
 _VARIABLE_FIELDS = {"required", "secret", "sample", "default", "description"}
 # One mailbox: `addr@domain`, or `Display Name <addr@domain>` (name quoted or a plain
 # phrase). Anything else (lists, groups, comments, stray brackets) is refused.
@@ -57,6 +61,12 @@ class TemplateDoc:
     default_locale: str = "en"
     locales: dict[str, dict[str, str]] = field(default_factory=dict)
     rate_limit_per_hour: int | None = None
+    channel: str = EMAIL
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The parts this template's channel sends."""
+        return CHANNEL_PARTS[self.channel]
 
     @property
     def secret_names(self) -> list[str]:
@@ -139,25 +149,40 @@ def _variables(raw: Any) -> dict[str, Variable]:
     return declared
 
 
-def _locales(raw: Any) -> dict[str, dict[str, str]]:
+def _locales(raw: Any, parts: tuple[str, ...] = PARTS) -> dict[str, dict[str, str]]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
         raise BadRequest("locales must be an object of locale -> parts", field="locales")
     variants = {}
-    for locale, parts in raw.items():
+    holds = " and/or ".join(filter(None, (", ".join(parts[:-1]), parts[-1])))
+    for locale, variant in raw.items():
         where = f"locales.{locale}"
         if not LOCALE_PATTERN.match(locale):
             raise BadRequest("a locale looks like en or pt-BR", field=where)
-        if not isinstance(parts, dict) or not parts:
-            raise BadRequest("a locale variant holds subject, html and/or text", field=where)
-        for part, source in parts.items():
-            if part not in PARTS:
+        if not isinstance(variant, dict) or not variant:
+            raise BadRequest(f"a locale variant holds {holds}", field=where)
+        for part, source in variant.items():
+            if part not in parts:
                 raise BadRequest(f"unknown part {part!r}", field=f"{where}.{part}")
             if not isinstance(source, str):
                 raise BadRequest("must be a string", field=f"{where}.{part}")
-        variants[locale] = dict(parts)
+        variants[locale] = dict(variant)
     return variants
+
+
+def _channel(payload: Mapping[str, Any], category: str) -> str:
+    """The template's channel; an SMS template holds text only and is never a layout."""
+    channel = payload.get("channel", EMAIL)
+    if channel not in CHANNELS:
+        raise BadRequest(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
+    if channel == SMS:
+        for key in _MAIL_ONLY:
+            if payload.get(key) not in (None, ""):
+                raise BadRequest(f"an SMS template is text only: remove {key}", field=key)
+        if category == "layout":
+            raise BadRequest("an SMS template cannot be a layout", field="category")
+    return channel
 
 
 def _tags(raw: Any) -> dict[str, str]:
@@ -219,8 +244,10 @@ def parse_template(name: str, payload: Any, sending_domain: str | None = None) -
     category = payload.get("category", "notification")
     if category not in CATEGORIES:
         raise BadRequest(f"category must be one of {', '.join(CATEGORIES)}", field="category")
+    channel = _channel(payload, category)
+    is_mail = channel == EMAIL
     is_layout = category == "layout"
-    subject = _text(payload, "subject", required=not is_layout, max_len=998) or ""
+    subject = _text(payload, "subject", required=is_mail and not is_layout, max_len=998) or ""
     rate_limit = payload.get("rate_limit_per_hour")
     if rate_limit is not None and (not isinstance(rate_limit, int) or isinstance(rate_limit, bool)
                                    or rate_limit < 1):
@@ -232,8 +259,8 @@ def parse_template(name: str, payload: Any, sending_domain: str | None = None) -
     return TemplateDoc(
         name=name,
         subject=subject,
-        html=_text(payload, "html", required=True) or "",
-        text=_text(payload, "text"),
+        html=_text(payload, "html", required=is_mail) or "",
+        text=_text(payload, "text", required=not is_mail),
         description=_text(payload, "description", max_len=1000) or "",
         category=category,
         variables=_variables(payload.get("variables")),
@@ -241,6 +268,7 @@ def parse_template(name: str, payload: Any, sending_domain: str | None = None) -
         reply_to=_mailbox(payload, "reply_to"),
         tags=_tags(payload.get("tags")),
         default_locale=default_locale,
-        locales=_locales(payload.get("locales")),
+        locales=_locales(payload.get("locales"), CHANNEL_PARTS[channel]),
         rate_limit_per_hour=rate_limit,
+        channel=channel,
     )

@@ -15,8 +15,9 @@ from jinja2 import TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateError
 
 from chalicelib.errors import RenderError, TemplateInvalid
+from chalicelib.messages.envelope import SMS
 from chalicelib.platform import redaction
-from chalicelib.templating.model import PARTS, TemplateDoc, Variable
+from chalicelib.templating.model import TemplateDoc, Variable
 from chalicelib.templating.sandbox import (
     WORK_FACTOR,
     RenderLimitExceeded,
@@ -25,9 +26,11 @@ from chalicelib.templating.sandbox import (
     max_bytes,
     render_bounds,
 )
+from chalicelib.templating.segments import SmsParts, sms_parts
 
 MAX_LAYOUT_DEPTH = 3
 _SUBJECT_MAX = 998
+SMS_MAX_CHARACTERS = 1600  # SNS refuses a longer SMS publish
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,18 @@ class RenderedMail:
     def to_dict(self) -> dict[str, str]:
         return {"subject": self.subject, "html": self.html, "text": self.text,
                 "locale": self.locale}
+
+
+@dataclass(frozen=True)
+class RenderedSms:
+    text: str
+    locale: str
+    parts: SmsParts
+
+    def to_dict(self) -> dict[str, object]:
+        """The preview: the text and what it costs (encoding, segments)."""
+        return {"channel": SMS, "text": self.text, "locale": self.locale,
+                **self.parts.to_dict()}
 
 
 def _source_key(part: str, locale: str) -> str:
@@ -80,7 +95,7 @@ def referenced_layouts(doc: TemplateDoc) -> set[str]:
 def _sources(doc: TemplateDoc) -> dict[str, str]:
     sources = {}
     for locale in [doc.default_locale, *doc.locales]:
-        for part in PARTS:
+        for part in doc.parts:
             source = doc.part(part, locale)
             if source is not None:
                 sources[_source_key(part, locale)] = source
@@ -218,6 +233,31 @@ class CompiledTemplate:
                 html, text = self._finish(html, text)
         subject = " ".join(subject.split())[:_SUBJECT_MAX]
         return RenderedMail(subject=subject, html=html, text=text or "", locale=chosen)
+
+    def render_sms(self, variables: Mapping[str, Any], locale: str | None = None
+                   ) -> RenderedSms:
+        """Render an SMS template's text (surrounding whitespace dropped: every
+        character is paid for) and measure it; refused past SNS's limit."""
+        context = self.context(variables)
+        chosen = self.doc.resolve_locale(locale)
+        secrets = redaction.secret_values(context, self.secret_names)
+        limits = self.limits
+        with redaction.guarding(secrets), render_bounds(limits.timeout_s, limits.max_bytes):
+            text = self._render_part("text", chosen, context).strip()
+        field = field_of(_source_key("text", chosen), self.doc.default_locale)
+        if not text:
+            raise RenderError(f"{field}: the SMS renders empty", field=field, code="empty_sms")
+        if len(text) > SMS_MAX_CHARACTERS:
+            raise RenderError(f"{field}: the SMS is {len(text)} characters; SMS allows at most "
+                              f"{SMS_MAX_CHARACTERS}", field=field, code="render_limit")
+        return RenderedSms(text=text, locale=chosen, parts=sms_parts(text))
+
+    def preview(self, variables: Mapping[str, Any], locale: str | None = None
+                ) -> RenderedMail | RenderedSms:
+        """What this template's channel would send (the admin preview)."""
+        if self.doc.channel == SMS:
+            return self.render_sms(variables, locale)
+        return self.render(variables, locale)
 
     def _finish(self, html: str, text: str | None) -> tuple[str, str]:
         """CSS inlining and the derived text part, inside the same bounds as the render."""
@@ -357,7 +397,7 @@ def check_template(compiled: CompiledTemplate) -> None:
         return
     for locale in [compiled.doc.default_locale, *compiled.doc.locales]:
         try:
-            compiled.render(compiled.sample_variables(), locale)
+            compiled.preview(compiled.sample_variables(), locale)
         except RenderError as exc:
             message = f"does not render with its sample values: {exc.message}"
             if exc.code == "render_limit":  # over a bound: the same 422 as preview and send

@@ -47,6 +47,8 @@ UNREACHED = {
     ("consume_send_queue", "sqs:SendMessage"):
         "queues a `sent` note only when DynamoDB refuses the record "
         "(tests/functional/test_delivery_*)",
+    ("consume_sms_queue", "sqs:SendMessage"):
+        "queues a `sent` note only when DynamoDB refuses the record (as consume_send_queue)",
     ("cognito_email_sender", "kms:Decrypt"):
         "the Encryption SDK makes its own KMS client (tests/functional/test_cognito_sender.py "
         "decrypts through it against moto)",
@@ -78,6 +80,37 @@ def _save_welcome(client) -> None:
 def _watch(recorder: CallRecorder, region: str) -> None:
     for service in WATCHED:
         recorder.watch(aws_clients.client(service, region))
+    recorder.watch(aws_clients.client("sns", region, tried_once=True))  # the SMS channel's
+
+
+def _exercise_sms(client, aws, recorder) -> None:
+    """An SMS test-sent to a phone, its queue message lost (the reconciler queues its
+    outbox copy again), then texted by a cold SMS consumer beside a poison record
+    (and delivered twice)."""
+    recorder.label = names.API_HANDLER
+    starter = read_all(PROJECT / "templates")["otp-sms"]
+    assert put_template(client, "otp-sms", starter).status_code == 200
+    assert post(client, "/templates/otp-sms/test-send", {"to": "+4915123456789"}
+                ).status_code == 202
+    sqs = boto3.client("sqs")
+    [lost] = sqs.receive_message(QueueUrl=aws.sms_queue_url)["Messages"]
+    sqs.delete_message(QueueUrl=aws.sms_queue_url, ReceiptHandle=lost["ReceiptHandle"])
+    boto3.client("dynamodb").put_item(TableName=aws.outbox_table, Item={
+        "message_id": {"S": json.loads(lost["Body"])["message_id"]},
+        "body": {"S": lost["Body"]}, "created_epoch_ms": {"N": "0"}})
+    recorder.label = "reconcile"
+    assert client.lambda_.invoke("reconcile", scheduled_event()).payload["queued"] == 1
+    wiring.reset()
+    _watch(recorder, aws.region)
+    recorder.label = "consume_sms_queue"
+    sqs.send_message(QueueUrl=aws.sms_queue_url, MessageBody="poison")
+    event = receive_event(sqs, aws.sms_queue_url)
+    poison = next(r["messageId"] for r in event["Records"] if r["body"] == "poison")
+    failed = client.lambda_.invoke("consume_sms_queue", event).payload["batchItemFailures"]
+    assert failed == [{"itemIdentifier": poison}]
+    duplicate = {"Records": [r for r in event["Records"] if r["body"] != "poison"]}
+    assert client.lambda_.invoke("consume_sms_queue", duplicate).payload == {
+        "batchItemFailures": []}
 
 
 def _exercise_api(client, sqs, aws) -> str:
@@ -257,6 +290,8 @@ def test_every_call_of_each_function_is_allowed_and_every_grant_used(client, aws
         _exercise_webhooks(client, aws, recorder, receiver)
     finally:
         receiver.close()
+    # AND an SMS is test-sent, lost on its way to the SMS queue, requeued and texted
+    _exercise_sms(client, aws, recorder)
     # THEN each call is allowed by the policy of the function that made it
     stage = load_stage("dev")
     stage = type(stage)(**{**stage.__dict__, "env": {**stage.env, **keys}})  # moto's key ids

@@ -22,7 +22,8 @@ CONSUMER = "ConsumeSendQueue"
 FUNCTIONS = {"APIHandler", CONSUMER, "HandleSesFeedback", "Reconcile", "ForwardAlarm",
              "CognitoEmailSender",
              "SendWelcomeMail",
-             "FanOutWebhookEvents", "SendWebhooks"}
+             "FanOutWebhookEvents", "SendWebhooks",
+             "ConsumeSmsQueue"}
 CHECKOV = PROJECT / ".venv-checkov" / "bin" / "checkov"
 CHECKOV_SKIPS = PROJECT / "infra" / "checkov-skips.json"
 QUOTED_ORIGIN = {"Fn::Sub": "'https://${AdminUiDistribution.DomainName}'"}
@@ -180,7 +181,8 @@ def test_template_bucket_objects_only_for_herald_roles(built, stage):
     roles = {arn["Fn::Sub"].rsplit("/", 1)[1] for arn in allowed}
     assert roles == {f"herald-{stage}-api_handler", f"herald-{stage}-consume_send_queue",
                      f"herald-{stage}-cognito_email_sender",
-                     f"herald-{stage}-send_welcome_mail"}
+                     f"herald-{stage}-send_welcome_mail",
+                     f"herald-{stage}-consume_sms_queue"}
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -225,7 +227,8 @@ def test_alarms_with_their_thresholds_notify_through_the_forwarder(built, stage)
                  f"herald-{stage}-handle_ses_feedback", f"herald-{stage}-reconcile",
                  f"herald-{stage}-cognito_email_sender",
                  f"herald-{stage}-send_welcome_mail",
-                 f"herald-{stage}-fan_out_webhook_events", f"herald-{stage}-send_webhooks"}
+                 f"herald-{stage}-fan_out_webhook_events", f"herald-{stage}-send_webhooks",
+                 f"herald-{stage}-consume_sms_queue"}
     for metric in ("Errors", "Throttles"):
         watched = {a["Dimensions"][0]["Value"] for a in alarms_found.values()
                    if a["MetricName"] == metric and a["AlarmActions"] == [{"Ref": "AlarmTopic"}]}

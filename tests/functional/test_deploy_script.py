@@ -153,7 +153,8 @@ def test_every_function_gets_its_real_log_group_with_30_day_retention(account):
                             "/aws/lambda/herald-dev-cognito_email_sender",
                             "/aws/lambda/herald-dev-send_welcome_mail",
                             "/aws/lambda/herald-dev-fan_out_webhook_events",
-                            "/aws/lambda/herald-dev-send_webhooks"}
+                            "/aws/lambda/herald-dev-send_webhooks",
+                            "/aws/lambda/herald-dev-consume_sms_queue"}
     groups = logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/herald-dev")["logGroups"]
     assert {g["logGroupName"]: g.get("retentionInDays") for g in groups} == {
         name: 30 for name in created}

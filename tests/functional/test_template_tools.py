@@ -20,7 +20,9 @@ def test_push_then_pull_round_trips_the_starter_set(client, tmp_path):
                            # the Cognito sender's
                            "verify-email", "password-reset-code", "account-invite",
                            # the webhook intake's (Supabase, Clerk)
-                           "confirm-signup", "invite", "email-change", "verification-code"}
+                           "confirm-signup", "invite", "email-change", "verification-code",
+                           # SMS
+                           "otp-sms"}
     assert pushed[0] == "base"  # layouts first: the others extend it
     listed = {t["name"] for t in body(client.http.get("/templates"))["templates"]}
     assert listed == set(pushed)

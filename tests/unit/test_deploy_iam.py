@@ -62,8 +62,10 @@ def test_no_wildcard_actions_and_resources_scoped(stage):
         for statement in iam.literal_policy(stage_config, function)["Statement"]:
             assert all("*" not in action for action in statement["Action"])
             for resource in statement["Resource"]:
-                if resource == "*":
-                    assert statement["Action"] == ["cloudwatch:GetMetricStatistics"]
+                if resource == "*":  # actions IAM authorises on no resource (no ARN)
+                    assert statement["Action"] in (
+                        ["cloudwatch:GetMetricStatistics"],
+                        ["sns:CheckIfPhoneNumberIsOptedOut", "sns:Publish"])
                 else:
                     assert f":{stage_config.region}:" in resource or resource.startswith(
                         "arn:aws:s3:::herald-"), resource
@@ -87,7 +89,8 @@ def test_consumer_may_send_only_from_the_stages_identity_with_its_configuration_
 def test_only_the_forwarder_publishes_to_the_admin_topic_with_the_topic_key():
     policies = {f: iam.literal_policy(load_stage("dev"), f) for f in iam.POLICIES}
     publishers = {f for f, p in policies.items() for s in p["Statement"]
-                  if "sns:Publish" in s["Action"] and s["Resource"] != [NOTIFICATIONS_TOPIC]}
+                  if "sns:Publish" in s["Action"]
+                  and s["Resource"] not in ([NOTIFICATIONS_TOPIC], ["*"])}
     assert publishers == {"forward_alarm"}
     [key] = [s for s in policies["forward_alarm"]["Statement"] if s["Sid"] == "EncryptNotice"]
     assert key["Condition"] == {"ForAnyValue:StringEquals": {
@@ -101,3 +104,15 @@ def test_the_api_publishes_notifications_to_their_topic_alone_with_the_topic_key
     [key] = [s for s in statements if s["Sid"] == "EncryptNotifications"]
     assert key["Condition"] == {"ForAnyValue:StringEquals": {
         "kms:ResourceAliases": "alias/herald-dev-topics"}}
+
+
+def test_only_the_sms_consumer_texts_phone_numbers_and_it_publishes_to_no_topic():
+    # a number has no ARN, so SNS authorises Publish to one on "*" (infra/iam.py)
+    policies = {f: iam.literal_policy(load_stage("dev"), f) for f in iam.POLICIES}
+    texters = {f for f, p in policies.items() for s in p["Statement"]
+               if "sns:Publish" in s["Action"] and s["Resource"] == ["*"]}
+    assert texters == {"consume_sms_queue"}
+    [grant] = [s for s in policies["consume_sms_queue"]["Statement"]
+               if "sns:Publish" in s["Action"]]
+    assert grant["Action"] == ["sns:CheckIfPhoneNumberIsOptedOut", "sns:Publish"]
+    assert grant["Condition"] == {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}

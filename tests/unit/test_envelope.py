@@ -33,7 +33,7 @@ def test_a_sent_note_carries_no_variables():
     (json.dumps({"v": 1, "kind": "sent", "message_id": "m"}), "sent note without"),
     ("[" * 100_000, "not JSON"),
     ("[1]", "not a JSON object"),
-    (_send(channel="sms"), "unknown channel 'sms'"),
+    (_send(channel="fax"), "unknown channel 'fax'"),
 ])
 def test_unknown_versions_kinds_and_shapes_are_refused_by_name(raw, says):
     with pytest.raises(envelope.BadEnvelope, match=says):

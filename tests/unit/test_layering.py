@@ -124,6 +124,13 @@ RULES = {
                  "chalicelib.sending.request.idempotency_key")),
     "records know nothing of the notifications using them": Rule(
         ("chalicelib/records",), ("chalicelib.notifications",)),
+    # SMS is a second channel beside email, not a copy of it: each stands on the protocol
+    "the SMS channel never reaches into the email channel": Rule(
+        ("chalicelib/delivery/channels/sms.py",), ("chalicelib.delivery.channels.email",
+                                                   "chalicelib.delivery.channels.mime")),
+    "the email channel never reaches into the SMS channel": Rule(
+        ("chalicelib/delivery/channels/email.py", "chalicelib/delivery/channels/mime.py"),
+        ("chalicelib.delivery.channels.sms",)),
     "the unit layer runs without emulated AWS, a server or a browser": Rule(
         ("tests/unit",), ("moto", "chalice.test", "local_stack.emulator", "local_stack.server",
                           "stack_process", "requests", "playwright")),

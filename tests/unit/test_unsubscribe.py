@@ -168,7 +168,7 @@ def channel_for(category: str, html: str = "<p>Hi</p>",
 
 def message(audience: Audience | None) -> envelope.Envelope:
     body = envelope.send_body("m-1", "ana@example.com", "news", "v1", {}, "en", {}, [], None,
-                              0, audience)
+                              0, audience=audience)
     return envelope.decode(envelope.encode(body))
 
 

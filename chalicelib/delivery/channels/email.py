@@ -15,11 +15,11 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.delivery.channels import IN_DOUBT, PERMANENT, TRANSIENT, SendFailed
+from chalicelib.addresses import Address, parse_address
+from chalicelib.delivery.channels import SendFailed, classify_send_error
 from chalicelib.delivery.channels.mime import build_mime
 from chalicelib.messages.envelope import EMAIL, Audience, Envelope
 from chalicelib.platform.aws import SES_CALL_BUDGET_S
-from chalicelib.platform.dynamo import error_code
 from chalicelib.templating.cache import TemplateCache
 from chalicelib.unsubscribe.links import MailLinks
 
@@ -30,17 +30,7 @@ THROTTLING_ERRORS = {"Throttling", "ThrottlingException", "TooManyRequestsExcept
                      "LimitExceededException", "SendingPausedException"}
 def classify(exc: Exception) -> SendFailed:
     """What an SES error means: by the error's kind, never by guessing from its text."""
-    from botocore.exceptions import ConnectionError as NotConnected
-
-    code = error_code(exc)
-    if code:
-        if code in PERMANENT_SES_ERRORS:
-            return SendFailed(f"SES {code}", PERMANENT)
-        return SendFailed(f"SES {code}", TRANSIENT, throttled=code in THROTTLING_ERRORS)
-    name = type(exc).__name__
-    if isinstance(exc, NotConnected):  # never reached SES (connect failed or timed out)
-        return SendFailed(f"SES unreachable ({name})", TRANSIENT)
-    return SendFailed(f"SES did not answer ({name})", IN_DOUBT)
+    return classify_send_error(exc, "SES", PERMANENT_SES_ERRORS, THROTTLING_ERRORS)
 
 
 class SesTransport:
@@ -83,6 +73,7 @@ class EmailChannel:
 
     name = EMAIL
     call_budget_s = SES_CALL_BUDGET_S
+    provider_id_field = "ses_message_id"
 
     def __init__(self, cache: TemplateCache, transport: SesTransport,
                  default_sender: str, links: LinkSource) -> None:
@@ -90,6 +81,9 @@ class EmailChannel:
         self.transport = transport
         self.default_sender = default_sender
         self.links = links
+
+    def recipient(self, to: str) -> Address:
+        return parse_address(to)
 
     def prepare(self, message: Envelope) -> PreparedEmail:
         """Render the template versions the API checked and build the MIME message."""
