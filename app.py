@@ -333,6 +333,20 @@ def get_notification_type(name):
     return services().profiles.get_type(name)
 
 
+# The same profiles for staff in the admin UI (Cognito): look a user up, change their
+# channels on their behalf (operators), recorded under the staff member's name.
+@staff.route("/staff/users/{user_id}")
+def staff_get_user(user_id):
+    return {"user": services().profiles.get_user(user_id),
+            **services().profiles.get_preferences(user_id)}
+
+
+@operators.route("/staff/users/{user_id}/preferences", methods=("PUT",))
+def staff_put_preferences(user_id):
+    request = app.current_request
+    return services().profiles.put_preferences(user_id, json_body(request), author_of(request))
+
+
 @service_callers.route("/notifications", methods=("POST",))
 def send_notification():
     request = app.current_request

@@ -5,6 +5,7 @@ import {signIn, signedInUser, startSession} from "./session.js";
 import {errorBox} from "./ui.js";
 import {showEditor} from "./views/editor.js";
 import {showIntegrations} from "./views/integrations.js";
+import {showNotifications} from "./views/notifications.js";
 import {showOperations} from "./views/operations.js";
 import {showTemplateList} from "./views/template_list.js";
 import {showTemplate} from "./views/template_view.js";
@@ -23,6 +24,7 @@ if (session.ready) {
     {pattern: new RegExp(`^/templates/${NAME}/edit$`), section: "templates", view: showEditor},
     {pattern: /^\/operations$/, section: "operations", view: showOperations},
     {pattern: /^\/integrations$/, section: "integrations", view: showIntegrations},
+    {pattern: /^\/notifications$/, section: "notifications", view: showNotifications},
   ], "/templates");
 } else if (session.problem) {
   main.replaceChildren(errorBox("Not signed in", {message: session.problem}, signIn));
