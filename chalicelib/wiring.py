@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # named for type checkers only: each is imported on first use
     from chalicelib.delivery.channels.email import EmailChannel
     from chalicelib.feedback import FeedbackHandler
     from chalicelib.intake import CognitoEmailSender, HookIntake, WelcomeSender
+    from chalicelib.links.gateway import LinkGateway
+    from chalicelib.links.store import LinkStore
     from chalicelib.messages import SendQueue
     from chalicelib.operations import AlarmForwarder, QueueAdmin, SuppressionAdmin
     from chalicelib.records import MessageLog, Outbox, SuppressionList
@@ -109,9 +111,12 @@ class Services:
     @cached_property
     def email_channel(self) -> EmailChannel:
         from chalicelib.delivery.channels.email import EmailChannel, SesTransport
+        from chalicelib.links.issuer import LinkIssuer
 
         transport = SesTransport(self._client("sesv2"), self.settings.ses_configuration_set)
-        return EmailChannel(self.cache, transport, self.settings.default_sender)
+        links = LinkIssuer(self.link_store, self.settings.public_base_url,
+                           self.settings.local_mode, self.settings.link_ttl_s)
+        return EmailChannel(self.cache, transport, self.settings.default_sender, links)
 
     def _consumer(self) -> Consumer:
         from chalicelib.delivery.consumer import Consumer, message_scope
@@ -265,6 +270,19 @@ class Services:
         return WebhookSender(self.webhook_endpoints, self.webhook_policy, post, batches,
                              self.settings.webhook_max_attempts,
                              self.settings.webhook_disable_after)
+
+    # Scanner-safe links (chalicelib/links/)
+    @cached_property
+    def link_store(self) -> LinkStore:
+        from chalicelib.links.store import LinkStore
+
+        return LinkStore(self.dynamodb, self.settings.links_table)
+
+    @cached_property
+    def link_gateway(self) -> LinkGateway:
+        from chalicelib.links.gateway import LinkGateway
+
+        return LinkGateway(self.link_store, self.message_log)
 
 
 _services: Services | None = None

@@ -34,6 +34,7 @@ OUTBOX = "${OutboxTable.Arn}"
 WEBHOOKS = "${WebhooksTable.Arn}"
 WEBHOOKS_QUEUE = "${WebhooksQueue.Arn}"
 MESSAGE_LOG_STREAM = "${MessageLogTable.StreamArn}"
+LINKS = "${LinksTable.Arn}"
 CONFIGURATION_SET = _ACCOUNT % ("ses", "configuration-set/${SesConfigurationSet}")
 SES_IDENTITY = _ACCOUNT % ("ses", "identity/${SenderDomain}")
 ADMIN_TOPIC = "${AdminTopic}"
@@ -107,6 +108,8 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("Webhooks", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
                            "dynamodb:DeleteItem", "dynamodb:Scan"), (WEBHOOKS,)),
         Grant("EnqueueWebhookTest", ("sqs:SendMessage",), (WEBHOOKS_QUEUE,)),
+        # GET/HEAD /l/{token} read a link, POST /l/{token} marks it followed
+        Grant("Links", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (LINKS,)),
     ),
     "consume_send_queue": (
         _poll(SEND_QUEUE),
@@ -121,6 +124,8 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (MESSAGE_LOG,)),
         Grant("Suppressions", ("dynamodb:ConditionCheckItem",), (SUPPRESSIONS,)),
         Grant("Outbox", ("dynamodb:DeleteItem",), (OUTBOX,)),  # inside a transaction
+        # a mail's gateway links, recorded while it is built (conditional: a retry keeps them)
+        Grant("Links", ("dynamodb:PutItem",), (LINKS,)),
     ),
     "handle_ses_feedback": (
         _poll(FEEDBACK_QUEUE),
@@ -259,6 +264,7 @@ def _literals(stage: StageConfig) -> dict[str, str]:
         "WebhooksTable.Arn": table("HERALD_WEBHOOKS_TABLE"),
         "WebhooksQueue.Arn": queue("HERALD_WEBHOOKS_QUEUE_URL"),
         "MessageLogTable.StreamArn": env["HERALD_MESSAGE_LOG_STREAM_ARN"],
+        "LinksTable.Arn": table("HERALD_LINKS_TABLE"),
         **_stage_values(stage),
     }
 

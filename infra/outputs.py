@@ -54,6 +54,8 @@ STAGE_ENV: tuple[EnvOutput, ...] = (
               _att("WebhooksQueue", "QueueName")),
     EnvOutput("HERALD_MESSAGE_LOG_STREAM_ARN", "MessageLogStreamArn",
               _att("MessageLogTable", "StreamArn")),
+    # Scanner-safe links
+    EnvOutput("HERALD_LINKS_TABLE", "LinksTableName", _ref("LinksTable")),
 )
 
 # Outputs the deploy tools and the README need beyond the env vars.

@@ -49,15 +49,25 @@ class Envelope:
     def expires_at(self) -> float | None:
         return self.body.get("expires_at")
 
+    @property
+    def link_seed(self) -> str | None:
+        """The mail's gateway-link seed (chalicelib/links/tokens.py), when it has links."""
+        return self.body.get("link_seed")
+
 
 def send_body(message_id: str, to: str, template: str, version: str, pins: dict[str, str],
               locale: str | None, variables: dict[str, Any], secret: list[str],
-              expires_at: float | None, enqueued_at_ms: int) -> dict[str, Any]:
-    """The body of a `send` message (secret variables in clear: the consumer renders them)."""
-    return {"v": VERSION, "kind": SEND, "channel": EMAIL, "message_id": message_id, "to": to,
+              expires_at: float | None, enqueued_at_ms: int,
+              link_seed: str | None = None) -> dict[str, Any]:
+    """The body of a `send` message (secret variables in clear: the consumer renders them;
+    `link_seed`, as secret, makes the same gateway tokens on every attempt of the mail)."""
+    body = {"v": VERSION, "kind": SEND, "channel": EMAIL, "message_id": message_id, "to": to,
             "template": template, "version": version, "pins": pins, "locale": locale,
             "variables": variables, "secret": secret, "expires_at": expires_at,
             "enqueued_at": enqueued_at_ms}
+    if link_seed is not None:  # added within version 1, only to mail with link variables
+        body["link_seed"] = link_seed
+    return body
 
 
 def sent_note(message_id: str, owner: str, ses_message_id: str, sent_epoch_ms: int) -> str:

@@ -92,6 +92,13 @@ class Settings:
     webhook_retry_max_s: int = 900
     webhook_deliveries_kept: int = 50  # per endpoint, for GET /webhooks/{name}/deliveries
     webhook_delivery_ttl_days: int = 7
+    # Scanner-safe links (chalicelib/links/): the gateway's table, the base of its links
+    # (the stage's API URL or custom domain, https; the local stack sets its own
+    # http://127.0.0.1:PORT) and how long a link lives when the send names no expires_at
+    # and its template no link_ttl_s
+    links_table: str = "herald-dev-links"
+    public_base_url: str = ""
+    link_ttl_s: int = 24 * 3600
 
     @property
     def sender_domain(self) -> str:

@@ -16,6 +16,8 @@ TABLES: dict[str, tuple[str, list[str]]] = {
     "suppression_table": ("email", []),
     "outbox_table": ("message_id", []),
     "webhooks_table": ("name", []),
+    # scanner-safe links, keyed by the SHA-256 of the token (chalicelib/links/store.py)
+    "links_table": ("token_digest", []),
 }
 
 # table setting name -> the view its DynamoDB stream carries (tables without one: absent)

@@ -15,6 +15,7 @@ import uuid
 from typing import Any, Callable
 
 from chalicelib.errors import Conflict, ServiceUnavailable, TooManyRequests, Unprocessable
+from chalicelib.links.tokens import new_seed
 from chalicelib.messages import envelope
 from chalicelib.messages.queue import SendQueue
 from chalicelib.platform import dynamo, logs, metrics, redaction
@@ -64,12 +65,14 @@ class Producer:
             if compiled.doc.category == "layout":
                 raise Unprocessable("a layout cannot be sent; send a template that extends it",
                                     field="template", code="not_sendable")
+            compiled.check_links(request.variables, allow_http=self.settings.local_mode)
             rendered = compiled.render(request.variables, request.locale, deliverable=False)
             message_id = self.new_id()
             body = envelope.encode(envelope.send_body(
                 message_id, request.to.email, request.template, compiled.version,
                 compiled.pins, rendered.locale, request.variables, compiled.secret_names,
-                request.expires_at, int(self.clock() * 1000)))
+                request.expires_at, int(self.clock() * 1000),
+                link_seed=new_seed() if compiled.link_names else None))
             with logs.bind(message_id=message_id):
                 replayed = self._record(request, compiled, message_id, rendered.locale, body,
                                         key, request_hash(json.loads(raw_body),

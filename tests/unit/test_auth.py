@@ -19,6 +19,8 @@ def test_service_routes_use_iam_and_admin_routes_the_staff_pool():
             assert entry.authorizer is None
         elif (path, method) == ("/hooks/{source}", "POST"):
             assert entry.authorizer is None  # the webhook signature is its auth
+        elif path == "/l/{token}":
+            assert entry.authorizer is None and entry.cors is None  # the token is the credential
         elif path.startswith("/emails"):
             assert isinstance(entry.authorizer, IAMAuthorizer), (method, path)
         else:

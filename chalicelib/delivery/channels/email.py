@@ -13,6 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.delivery.channels import IN_DOUBT, PERMANENT, TRANSIENT, SendFailed
 from chalicelib.delivery.channels.mime import build_mime
+from chalicelib.links.issuer import CannotMakeLinks, LinkIssuer
 from chalicelib.messages.envelope import EMAIL, Envelope
 from chalicelib.platform.aws import SES_CALL_BUDGET_S
 from chalicelib.platform.dynamo import error_code
@@ -74,16 +75,25 @@ class EmailChannel:
     call_budget_s = SES_CALL_BUDGET_S
 
     def __init__(self, cache: TemplateCache, transport: SesTransport,
-                 default_sender: str) -> None:
+                 default_sender: str, links: LinkIssuer | None = None) -> None:
         self.cache = cache
         self.transport = transport
         self.default_sender = default_sender
+        self.links = links
 
     def prepare(self, message: Envelope) -> PreparedEmail:
-        """Render the template versions the API checked and build the MIME message."""
+        """Render the template versions the API checked and build the MIME message; link
+        variables become gateway links here (recorded before the mail exists)."""
         body = message.body
         compiled = self.cache.pinned(body["template"], body["version"], body.get("pins"))
-        mail = compiled.render(message.variables, body.get("locale"))
+        variables = message.variables
+        if compiled.link_names:
+            if self.links is None:
+                raise CannotMakeLinks("this consumer has no link gateway")
+            variables = self.links.substitute(
+                message.message_id, variables, compiled.link_names, message.link_seed,
+                message.expires_at, compiled.doc.link_ttl_s, compiled.doc.link_single_use)
+        mail = compiled.render(variables, body.get("locale"))
         sender = compiled.doc.sender or self.default_sender
         raw = build_mime(mail, body["to"], sender, compiled.doc.reply_to, message.message_id)
         return PreparedEmail(raw, sender, body["to"])
