@@ -293,7 +293,7 @@ def send_webhooks(event):
 _LINK_FORM_BODIES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
 
 
-@public.route("/l/{token}", methods=("GET", "HEAD"))
+@public.route("/l/{token}", methods=("GET", "HEAD"), content_types=_LINK_FORM_BODIES)
 def link_page(token):
     request = app.current_request
     return link_response(services().link_gateway.view(
