@@ -187,7 +187,7 @@ def test_tables_on_demand_with_ttl_and_the_message_log_index(built, stage):
     tables = _of_type(_resources(built, stage), "AWS::DynamoDB::Table")
     tables.pop("UsersTable")  # holds users for good, no TTL: see the users stream test
     assert set(tables) == {"MessageLogTable", "IdempotencyTable", "RateLimitTable",
-                           "SuppressionTable", "OutboxTable", "WebhooksTable"}
+                           "SuppressionTable", "OutboxTable", "WebhooksTable", "LinksTable"}
     outbox = _resources(built, stage)["OutboxTable"]
     assert outbox["DeletionPolicy"] == "Delete"
     assert outbox["Properties"]["TableName"] == f"herald-{stage}-outbox"
@@ -199,6 +199,10 @@ def test_tables_on_demand_with_ttl_and_the_message_log_index(built, stage):
                                                     "Enabled": True}
     [index] = tables["MessageLogTable"]["GlobalSecondaryIndexes"]
     assert index["IndexName"] == "by_ses_message_id"
+    links = tables["LinksTable"]  # keyed by the token's digest, restorable, encrypted
+    assert links["KeySchema"] == [{"AttributeName": "token_digest", "KeyType": "HASH"}]
+    assert links["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert links["SSESpecification"] == {"SSEEnabled": True}
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -329,7 +333,8 @@ def test_api_is_throttled_and_authorized(built, stage):
 def test_cors_preflight_only_for_admin_routes_and_the_cloudfront_origin(built, stage):
     paths = _resources(built, stage)["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
     for path, methods in paths.items():
-        if path == "/health" or path.startswith("/emails") or path == "/hooks/{source}":
+        if (path == "/health" or path.startswith("/emails") or path == "/hooks/{source}"
+                or path == "/l/{token}"):
             assert "options" not in methods, path
             continue
         params = methods["options"]["x-amazon-apigateway-integration"]["responses"]["default"][
