@@ -14,8 +14,7 @@ import hashlib
 from chalice import Response
 from markupsafe import Markup
 
-from chalicelib.links.gateway import GONE_TO, OFFER, Outcome
-from chalicelib.links.store import EXPIRED, USED
+from chalicelib.links.outcomes import EXPIRED, GONE_TO, OFFER, USED, Outcome
 
 _STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;margin:0;padding:1rem;color:#1a1a1a;"

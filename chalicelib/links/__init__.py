@@ -11,7 +11,8 @@ _WHERE = exported({
     "tokens": ("new_seed", "token_for", "token_digest"),
     "store": ("Link", "LinkStore"),
     "issuer": ("LinkIssuer", "CannotMakeLinks"),
-    "gateway": ("LinkGateway", "Outcome", "scanner_hint"),
+    "gateway": ("LinkGateway", "scanner_hint"),
+    "outcomes": ("Outcome",),
 })
 __all__ = [*_WHERE]
 __getattr__ = lazy_exports(__name__, _WHERE)

@@ -10,30 +10,20 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
 from typing import Callable
 
-from chalicelib.links.store import EXPIRED, FOLLOWED, UNKNOWN, USED, Link, LinkStore
+from chalicelib.links.outcomes import EXPIRED, GONE_TO, OFFER, UNKNOWN, USED, Outcome
+from chalicelib.links.store import FOLLOWED, Link, LinkStore
 from chalicelib.links.tokens import token_digest
 from chalicelib.platform import logs
 from chalicelib.records.message_log import MessageLog
 
-OFFER, GONE_TO = "offer", "followed"  # a page with the button; the redirect
 # User-Agent words of link scanners, preview fetchers and scripted clients
 _SCANNER_WORDS = re.compile(
     r"safelinks|safe links|defender|microsoft office|ms-office|mimecast|proofpoint|barracuda|"
     r"symantec|trend ?micro|forcepoint|cisco|ironport|fireeye|sophos|bingpreview|preview|"
     r"bot\b|crawler|spider|scan|headless|python-|curl/|wget/|go-http-client|java/|"
     r"okhttp|libwww|httpclient", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What the page says: OFFER (the button), GONE_TO (303 to `target`), or why
-    not: UNKNOWN (404), EXPIRED or USED (410)."""
-
-    kind: str
-    target: str | None = None
 
 
 def scanner_hint(method: str, user_agent: str | None) -> str | None:

@@ -13,14 +13,13 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from chalicelib.links.outcomes import EXPIRED, UNKNOWN, USED
 from chalicelib.platform import dynamo
 from chalicelib.platform.clock import iso_time
 from chalicelib.records.tables import TTL_ATTRIBUTE
 
 LIVE, FOLLOWED = "live", "followed"
 KEPT_AFTER_EXPIRY_S = 7 * 86400
-# What a follow found: the link's target, or why there is none.
-UNKNOWN, EXPIRED, USED = "unknown", "expired", "used"
 
 
 @dataclass(frozen=True)

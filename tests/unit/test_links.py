@@ -12,9 +12,10 @@ import pytest
 from chalicelib.api.link_pages import link_response
 from chalicelib.errors import BadRequest, ServiceUnavailable, Unprocessable
 from chalicelib.links import tokens
-from chalicelib.links.gateway import GONE_TO, OFFER, LinkGateway, Outcome, scanner_hint
+from chalicelib.links.gateway import LinkGateway, scanner_hint
 from chalicelib.links.issuer import CannotMakeLinks, LinkIssuer
-from chalicelib.links.store import EXPIRED, FOLLOWED, UNKNOWN, USED, Link
+from chalicelib.links.outcomes import EXPIRED, GONE_TO, OFFER, UNKNOWN, USED, Outcome
+from chalicelib.links.store import FOLLOWED, Link
 from chalicelib.templating.model import check_link_target, parse_template
 
 NOW = 1_800_000_000
