@@ -8,7 +8,7 @@ middleware below.
 from chalice import Chalice, Rate
 from chalice.app import Request
 
-from chalicelib.api import auth
+from chalicelib.api import auth, pages
 from chalicelib.api.errors import (
     UnsupportedMediaType,
     error_response,
@@ -17,6 +17,7 @@ from chalicelib.api.errors import (
 )
 from chalicelib.api.http import (
     author_of,
+    form_fields,
     json_body,
     json_response,
     no_content,
@@ -99,6 +100,11 @@ def get_template(name):
 def delete_template(name):
     services().templates.delete(name)
     return no_content()
+
+
+@staff.route("/templates/{name}/schema")
+def template_schema(name):
+    return services().templates.schema(name, query(app.current_request, "version"))
 
 
 @staff.route("/templates/{name}/versions")
@@ -287,6 +293,85 @@ def send_webhooks(event):
     return services().webhook_sender.handle(event.to_dict()["Records"])
 
 
+# Notifications to users (chalicelib/notifications/): services (IAM) manage users and
+# their preferences and send notifications; editors define the notification types.
+@service_callers.route("/users/{user_id}", methods=("PUT",))
+def put_user(user_id):
+    request = app.current_request
+    return services().profiles.put_user(user_id, json_body(request), author_of(request))
+
+
+@service_callers.route("/users/{user_id}")
+def get_user(user_id):
+    return services().profiles.get_user(user_id)
+
+
+@service_callers.route("/users/{user_id}/preferences", methods=("PUT",))
+def put_preferences(user_id):
+    request = app.current_request
+    return services().profiles.put_preferences(user_id, json_body(request), author_of(request))
+
+
+@service_callers.route("/users/{user_id}/preferences")
+def get_preferences(user_id):
+    return services().profiles.get_preferences(user_id)
+
+
+@staff.route("/notification-types")
+def list_notification_types():
+    return {"notification_types": services().profiles.list_types()}
+
+
+@editors.route("/notification-types/{name}", methods=("PUT",))
+def put_notification_type(name):
+    request = app.current_request
+    return services().profiles.put_type(name, json_body(request), author_of(request))
+
+
+@staff.route("/notification-types/{name}")
+def get_notification_type(name):
+    return services().profiles.get_type(name)
+
+
+@service_callers.route("/notifications", methods=("POST",))
+def send_notification():
+    request = app.current_request
+    require_json_content(request)
+    accepted = services().notifier.send(request.raw_body or b"",
+                                        request.headers.get("idempotency-key"))
+    return json_response(accepted, status=202)
+
+
+# One-click unsubscribe (RFC 8058) and the preference page (chalicelib/unsubscribe/):
+# public, the signed link is the credential; HTML pages, no CORS. GET never changes
+# anything (mail scanners fetch links); POST does, whatever its body.
+_FORM_BODIES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+
+
+@public.route("/u/{token}")
+def unsubscribe_page(token):
+    return pages.page_or_error(lambda: pages.unsubscribe_offer(
+        services().self_service.offer(token)))
+
+
+@public.route("/u/{token}", methods=("POST",), content_types=_FORM_BODIES)
+def unsubscribe(token):
+    return pages.page_or_error(lambda: pages.unsubscribed(
+        services().self_service.unsubscribe(token)))
+
+
+@public.route("/preferences/{token}")
+def preference_page(token):
+    return pages.page_or_error(lambda: pages.preferences(
+        services().self_service.toggles(token)))
+
+
+@public.route("/preferences/{token}", methods=("POST",), content_types=_FORM_BODIES)
+def save_preferences(token):
+    return pages.page_or_error(lambda: pages.preferences(
+        services().self_service.save(token, form_fields(app.current_request)), saved=True))
+
+
 # Scanner-safe links (chalicelib/links/): public by design, the token is the credential;
 # HTML pages, no CORS. GET and HEAD never change anything but the log (mail scanners
 # fetch every link); only POST, the page's button, redirects.
@@ -303,4 +388,3 @@ def link_page(token):
 @public.route("/l/{token}", methods=("POST",), content_types=_LINK_FORM_BODIES)
 def follow_link(token):
     return link_response(services().link_gateway.follow(token))
-

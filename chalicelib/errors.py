@@ -66,6 +66,12 @@ class Conflict(HeraldError):
     code = "conflict"
 
 
+class Gone(HeraldError):
+    """It existed once and no longer does (an expired link)."""
+
+    code = "gone"
+
+
 class PayloadTooLarge(HeraldError):
     code = "payload_too_large"
 
@@ -106,3 +112,9 @@ class UndecryptableCode(BadRequest):
     """A Cognito code that does not decrypt with the stage's key (tampered, wrong key)."""
 
     code = "undecryptable_code"
+
+
+class BadLink(BadRequest):
+    """A signed link that is malformed or does not verify (tampered, made for another use)."""
+
+    code = "bad_link"

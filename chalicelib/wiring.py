@@ -21,11 +21,20 @@ if TYPE_CHECKING:  # named for type checkers only: each is imported on first use
     from chalicelib.intake import CognitoEmailSender, HookIntake, WelcomeSender
     from chalicelib.links.gateway import LinkGateway
     from chalicelib.links.store import LinkStore
-    from chalicelib.messages import SendQueue
+    from chalicelib.messages import ChannelTopic, SendQueue
+    from chalicelib.notifications import Notifier, Profiles
     from chalicelib.operations import AlarmForwarder, QueueAdmin, SuppressionAdmin
-    from chalicelib.records import MessageLog, Outbox, SuppressionList
+    from chalicelib.records import (
+        MessageLog,
+        NotificationTypes,
+        Outbox,
+        PreferenceStore,
+        SuppressionList,
+        UserStore,
+    )
     from chalicelib.sending import Producer, StaffSend
     from chalicelib.templating import TemplateCache, TemplateManager, TemplateStore
+    from chalicelib.unsubscribe import LinkMaker, LinkSigner, SelfService
     from chalicelib.webhooks import EndpointStore, FanOut, UrlPolicy, WebhookAdmin, WebhookSender
 
 
@@ -93,6 +102,7 @@ class Services:
             return self._producer()
 
     def _producer(self) -> Producer:
+        from chalicelib.records.supersede import SupersedeIndex
         from chalicelib.sending.accept import Producer
         from chalicelib.sending.idempotency import IdempotencyStore
         from chalicelib.sending.rate_limits import RateLimiter
@@ -101,7 +111,8 @@ class Services:
                         IdempotencyStore(self.dynamodb, self.settings.idempotency_table,
                                          self.settings.idempotency_ttl_s),
                         RateLimiter(self.dynamodb, self.settings.rate_limit_table),
-                        self.suppressions, self.queue, self.outbox, self.dynamodb)
+                        self.suppressions, self.queue, self.outbox, self.dynamodb,
+                        SupersedeIndex(self.dynamodb, self.settings.rate_limit_table))
 
     @cached_property
     def consumer(self) -> Consumer:
@@ -114,9 +125,10 @@ class Services:
         from chalicelib.links.issuer import LinkIssuer
 
         transport = SesTransport(self._client("sesv2"), self.settings.ses_configuration_set)
-        links = LinkIssuer(self.link_store, self.settings.public_base_url,
-                           self.settings.local_mode, self.settings.link_ttl_s)
-        return EmailChannel(self.cache, transport, self.settings.default_sender, links)
+        gateway = LinkIssuer(self.link_store, self.settings.public_base_url,
+                             self.settings.local_mode, self.settings.link_ttl_s)
+        return EmailChannel(self.cache, transport, self.settings.default_sender,
+                            self.mail_links, gateway)
 
     def _consumer(self) -> Consumer:
         from chalicelib.delivery.consumer import Consumer, message_scope
@@ -270,6 +282,68 @@ class Services:
         return WebhookSender(self.webhook_endpoints, self.webhook_policy, post, batches,
                              self.settings.webhook_max_attempts,
                              self.settings.webhook_disable_after)
+
+    # Notifications to users (chalicelib/notifications/)
+    @cached_property
+    def users(self) -> UserStore:
+        from chalicelib.records.users import UserStore
+
+        return UserStore(self.dynamodb, self.settings.users_table)
+
+    @cached_property
+    def preferences(self) -> PreferenceStore:
+        from chalicelib.records.preferences import PreferenceStore
+
+        return PreferenceStore(self.dynamodb, self.settings.preferences_table)
+
+    @cached_property
+    def notification_types(self) -> NotificationTypes:
+        from chalicelib.records.notification_types import NotificationTypes
+
+        return NotificationTypes(self.dynamodb, self.settings.notification_types_table)
+
+    @cached_property
+    def profiles(self) -> Profiles:
+        from chalicelib.notifications.profiles import Profiles
+
+        return Profiles(self.users, self.preferences, self.notification_types,
+                        self.cache.latest)
+
+    @cached_property
+    def notifications_topic(self) -> ChannelTopic:
+        from chalicelib.messages.topic import ChannelTopic
+
+        return ChannelTopic(self._client("sns"), self.settings.notifications_topic_arn)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        from chalicelib.notifications.notifier import Notifier
+
+        return Notifier(self.users, self.preferences, self.notification_types,
+                        self.producer.accept, self.notifications_topic.publish,
+                        self.settings.max_request_bytes)
+
+    # One-click unsubscribe and the preference page (chalicelib/unsubscribe/)
+    @cached_property
+    def link_signer(self) -> LinkSigner:
+        from chalicelib.unsubscribe.tokens import LinkSigner, UnsubscribeKeys
+
+        return LinkSigner(UnsubscribeKeys(self._client("ssm"), self.settings.stage),
+                          self.settings.unsubscribe_link_days)
+
+    @cached_property
+    def mail_links(self) -> LinkMaker:
+        from chalicelib.unsubscribe.links import LinkMaker
+
+        return LinkMaker(self.link_signer, self.settings.public_base_url,
+                         self.settings.local_mode)
+
+    @cached_property
+    def self_service(self) -> SelfService:
+        from chalicelib.unsubscribe.self_service import SelfService
+
+        # users' preferences and the notification types (chalicelib/records/, issue 15)
+        return SelfService(self.link_signer, self.preferences, self.notification_types)
 
     # Scanner-safe links (chalicelib/links/)
     @cached_property

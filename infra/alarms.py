@@ -25,10 +25,12 @@ ADMIN_TOPIC = {"Ref": "AdminTopic"}
 def _alarm(description: str, namespace: str, metric: str, dimensions: dict[str, Any],
            statistic: str, threshold: float, period: int = FIVE_MINUTES,
            notify: dict[str, str] = ALARM_TOPIC) -> dict[str, Any]:
+    # a percentile (p95) is an extended statistic in CloudWatch's terms
+    kind = "ExtendedStatistic" if statistic.startswith("p") else "Statistic"
     return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
         "AlarmDescription": description, "Namespace": namespace, "MetricName": metric,
         "Dimensions": [{"Name": name, "Value": value} for name, value in dimensions.items()],
-        "Statistic": statistic, "Period": period, "EvaluationPeriods": 1,
+        kind: statistic, "Period": period, "EvaluationPeriods": 1,
         "Threshold": threshold, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
         "TreatMissingData": "notBreaching",
         "AlarmActions": [notify], "OKActions": [notify]}}
@@ -85,6 +87,12 @@ def resources(stage: StageConfig) -> dict[str, Any]:
             "recipient not verified while SES is in the sandbox)", "Herald", "Failed",
             {"Stage": stage.stage}, "Sum", infra["failed_alarm_threshold"]),
         **_function_alarms(stage),
+        # feedback/ses.py: accepted -> delivered per category (and per auth template)
+        "AuthTimeToInboxAlarm": _alarm(
+            "Auth mail is slow to reach inboxes (p95 of accepted -> delivered): codes arrive "
+            "late; see the TimeToInbox metric per template", "Herald", "TimeToInbox",
+            {"Stage": stage.stage, "Category": "auth"}, "p95",
+            infra["time_to_inbox_p95_alarm_ms"]),
         "BounceRateAlarm": _alarm(
             "SES bounce rate is high: SES reviews accounts at 5% and may pause sending",
             "AWS/SES", "Reputation.BounceRate", {}, "Maximum", infra["bounce_rate_alarm"]),

@@ -44,9 +44,17 @@ ANY_KEY = _ACCOUNT % ("kms", "key/*")  # narrowed to the topic key by its alias 
 # The webhook intake's signing secrets (SecureStrings the operator puts there; the AWS
 # managed key aws/ssm needs no kms grant: its key policy allows use through SSM)
 HOOK_SECRETS = _ACCOUNT % ("ssm", "parameter/herald/${Stage}/hooks/*")
+# The key of the unsubscribe and preference links (a SecureString the operator puts
+# there: README, Unsubscribe): the consumer signs links, the API verifies them
+UNSUBSCRIBE_KEY = _ACCOUNT % ("ssm", "parameter/herald/${Stage}/unsubscribe-key")
 ANY_RESOURCE = "*"  # only for actions that have no resource-level permissions
 USERS_STREAM = _ACCOUNT % ("dynamodb", "table/${UsersTableName}/stream/*")
 USERS_STREAM_FAILURES = "${UsersStreamFailureQueue.Arn}"
+# Notifications: user profiles in the users table, preferences, types, the topic
+USERS_TABLE = _ACCOUNT % ("dynamodb", "table/${UsersTableName}")
+PREFERENCES = "${PreferencesTable.Arn}"
+NOTIFICATION_TYPES = "${NotificationTypesTable.Arn}"
+NOTIFICATIONS_TOPIC = "${NotificationsTopic}"
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,16 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("Webhooks", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
                            "dynamodb:DeleteItem", "dynamodb:Scan"), (WEBHOOKS,)),
         Grant("EnqueueWebhookTest", ("sqs:SendMessage",), (WEBHOOKS_QUEUE,)),
+        # Notifications (chalicelib/notifications/): profile fields only, never the item
+        Grant("UserProfiles", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (USERS_TABLE,)),
+        Grant("Preferences", ("dynamodb:Query", "dynamodb:UpdateItem"), (PREFERENCES,)),
+        Grant("NotificationTypes", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan"),
+              (NOTIFICATION_TYPES,)),
+        Grant("PublishNotifications", ("sns:Publish",), (NOTIFICATIONS_TOPIC,)),
+        Grant("EncryptNotifications", ("kms:GenerateDataKey", "kms:Decrypt"), (ANY_KEY,),
+              platform=True, condition=(("ForAnyValue:StringEquals", "kms:ResourceAliases",
+                                         "${TopicKeyAlias}"),)),
+        Grant("UnsubscribeKey", ("ssm:GetParameter",), (UNSUBSCRIBE_KEY,)),
         # GET/HEAD /l/{token} read a link, POST /l/{token} marks it followed
         Grant("Links", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (LINKS,)),
     ),
@@ -124,6 +142,7 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("MessageLog", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (MESSAGE_LOG,)),
         Grant("Suppressions", ("dynamodb:ConditionCheckItem",), (SUPPRESSIONS,)),
         Grant("Outbox", ("dynamodb:DeleteItem",), (OUTBOX,)),  # inside a transaction
+        Grant("UnsubscribeKey", ("ssm:GetParameter",), (UNSUBSCRIBE_KEY,)),
         # a mail's gateway links, recorded while it is built (conditional: a retry keeps them)
         Grant("Links", ("dynamodb:PutItem",), (LINKS,)),
     ),
@@ -264,6 +283,9 @@ def _literals(stage: StageConfig) -> dict[str, str]:
         "WebhooksTable.Arn": table("HERALD_WEBHOOKS_TABLE"),
         "WebhooksQueue.Arn": queue("HERALD_WEBHOOKS_QUEUE_URL"),
         "MessageLogTable.StreamArn": env["HERALD_MESSAGE_LOG_STREAM_ARN"],
+        "PreferencesTable.Arn": table("HERALD_PREFERENCES_TABLE"),
+        "NotificationTypesTable.Arn": table("HERALD_NOTIFICATION_TYPES_TABLE"),
+        "NotificationsTopic": env["HERALD_NOTIFICATIONS_TOPIC_ARN"],
         "LinksTable.Arn": table("HERALD_LINKS_TABLE"),
         **_stage_values(stage),
     }

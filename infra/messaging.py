@@ -102,6 +102,44 @@ def _ses(stage: StageConfig) -> dict[str, Any]:
     return found
 
 
+# POST /notifications publishes each channel's queue message to NotificationsTopic with a
+# `channel` attribute; a raw-delivery subscription per channel filters it into that
+# channel's queue (logical id). The SMS queue is the SMS channel's (SmsQueue): its
+# subscription exists once the template holds that queue.
+CHANNEL_QUEUES = {"email": "SendQueue", "sms": "SmsQueue"}
+
+
+def _channel_subscription(channel: str, queue: str) -> dict[str, Any]:
+    policy_id = f"{queue}NotificationsPolicy"
+    only_the_topic = {
+        "Sid": "NotificationsTopicSends", "Effect": "Allow",
+        "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+        "Resource": {"Fn::GetAtt": [queue, "Arn"]},
+        "Condition": {"ArnEquals": {"aws:SourceArn": {"Ref": "NotificationsTopic"}}}}
+    return {
+        policy_id: {"Type": "AWS::SQS::QueuePolicy", "Properties": {
+            "Queues": [{"Ref": queue}],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [only_the_topic]}}},
+        f"{queue}NotificationsSubscription": {
+            "Type": "AWS::SNS::Subscription", "DependsOn": policy_id,
+            "Properties": {"TopicArn": {"Ref": "NotificationsTopic"}, "Protocol": "sqs",
+                           "Endpoint": {"Fn::GetAtt": [queue, "Arn"]},
+                           "RawMessageDelivery": True,
+                           "FilterPolicyScope": "MessageAttributes",
+                           "FilterPolicy": {"channel": [channel]}}},
+    }
+
+
+def notification_resources(stage: StageConfig, queues: Any) -> dict[str, Any]:
+    """The notifications topic and a subscription for each channel whose queue is among
+    `queues` (the template's logical ids)."""
+    found = {"NotificationsTopic": _topic(stage, "notifications")}
+    for channel, queue in CHANNEL_QUEUES.items():
+        if queue in queues:
+            found.update(_channel_subscription(channel, queue))
+    return found
+
+
 def identity_outputs(stage: StageConfig) -> dict[str, Any]:
     """The three Easy DKIM CNAME records to publish, when the stack owns the identity."""
     if not stage.infra.get("manage_ses_identity"):

@@ -54,6 +54,12 @@ STAGE_ENV: tuple[EnvOutput, ...] = (
               _att("WebhooksQueue", "QueueName")),
     EnvOutput("HERALD_MESSAGE_LOG_STREAM_ARN", "MessageLogStreamArn",
               _att("MessageLogTable", "StreamArn")),
+    # Notifications to users
+    EnvOutput("HERALD_PREFERENCES_TABLE", "PreferencesTableName", _ref("PreferencesTable")),
+    EnvOutput("HERALD_NOTIFICATION_TYPES_TABLE", "NotificationTypesTableName",
+              _ref("NotificationTypesTable")),
+    EnvOutput("HERALD_NOTIFICATIONS_TOPIC_ARN", "NotificationsTopicArn",
+              _ref("NotificationsTopic")),
     # Scanner-safe links
     EnvOutput("HERALD_LINKS_TABLE", "LinksTableName", _ref("LinksTable")),
 )

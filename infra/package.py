@@ -100,6 +100,7 @@ def _stream_properties(table: str) -> dict[str, Any]:
 
 def _function_resources(stage: StageConfig, app: Chalice) -> dict[str, Any]:
     stack_env = {row.env_var: row.value for row in STAGE_ENV}
+    stack_env[users.TABLE_ENV] = users.table_name(stage)  # user profiles (notifications)
     events = _event_overrides(stage, app)
     found: dict[str, Any] = {}
     for function in lambda_functions(app):

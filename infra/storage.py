@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.records.tables import STREAMS, TABLES, TTL_ATTRIBUTE, index_name
+from chalicelib.records.tables import SORT_KEYS, STREAMS, TABLES, TTL_ATTRIBUTE, index_name
 from infra import iam, names
 from infra.stage import StageConfig
 
@@ -17,9 +17,12 @@ TABLE_RESOURCES = {
     "suppression_table": ("SuppressionTable", "suppressions"),
     "outbox_table": ("OutboxTable", "outbox"),
     "webhooks_table": ("WebhooksTable", "webhooks"),
+    "preferences_table": ("PreferencesTable", "preferences"),
+    "notification_types_table": ("NotificationTypesTable", "notification-types"),
     "links_table": ("LinksTable", "links"),
 }
-_KEPT_TABLES = {"message_log_table", "suppression_table", "webhooks_table"}
+_KEPT_TABLES = {"message_log_table", "suppression_table", "webhooks_table",
+                "preferences_table", "notification_types_table"}
 # point-in-time recovery besides the kept tables: a lost links table breaks every link
 # in mail already sent (they live for hours), so it can be restored
 _RECOVERABLE_TABLES = _KEPT_TABLES | {"links_table"}
@@ -146,12 +149,14 @@ def webhooks_queue_name(stage: StageConfig) -> str:
 
 def _table(stage: StageConfig, setting: str) -> dict[str, Any]:
     key, indexes = TABLES[setting]
+    sort = [SORT_KEYS[setting]] if setting in SORT_KEYS else []
     logical_id, suffix = TABLE_RESOURCES[setting]
     properties: dict[str, Any] = {
         "TableName": f"{stage.prefix}-{suffix}", "BillingMode": "PAY_PER_REQUEST",
-        "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}],
+        "KeySchema": [{"AttributeName": key, "KeyType": "HASH"},
+                      *[{"AttributeName": name, "KeyType": "RANGE"} for name in sort]],
         "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"}
-                                 for name in [key, *indexes]],
+                                 for name in [key, *sort, *indexes]],
         "TimeToLiveSpecification": {"AttributeName": TTL_ATTRIBUTE, "Enabled": True},
         "SSESpecification": {"SSEEnabled": True},
         "Tags": tags(stage)}

@@ -21,6 +21,9 @@ FUNCTION = "send_welcome_mail"
 STREAM_ENV = "HERALD_USERS_STREAM_ARN"  # read by app.py's decorator (deploy path)
 STREAM_OUTPUT = "UsersStreamArn"
 FAILURE_QUEUE_OUTPUT = "UsersStreamFailureQueueArn"
+# The table's name: user profiles for notifications are read and written there too
+TABLE_ENV = "HERALD_USERS_TABLE"
+TABLE_OUTPUT = "UsersTableName"
 FAILURE_RETENTION_S = 1_209_600  # 14 days, SQS's longest: time to look at the stream's records
 
 
@@ -74,7 +77,8 @@ def resources(stage: StageConfig) -> dict[str, Any]:
 
 def outputs(stage: StageConfig) -> dict[str, Any]:
     return {STREAM_OUTPUT: stream_arn(stage),
-            FAILURE_QUEUE_OUTPUT: {"Fn::GetAtt": ["UsersStreamFailureQueue", "Arn"]}}
+            FAILURE_QUEUE_OUTPUT: {"Fn::GetAtt": ["UsersStreamFailureQueue", "Arn"]},
+            TABLE_OUTPUT: table_name(stage)}
 
 
 def mapping_settings(stage: StageConfig) -> dict[str, Any]:

@@ -1,13 +1,31 @@
 """Routes that exist only in the local stack (never registered in a deployed stage)."""
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from chalice import Blueprint
 
 
-def make_blueprint(mailbox: Any, info: dict[str, Any]) -> Blueprint:
+def make_blueprint(mailbox: Any, info: dict[str, Any],
+                   consumers_paused: threading.Event) -> Blueprint:
     local = Blueprint(__name__)
+
+    @local.route("/_local/consumer", methods=["POST"])
+    def local_consumer() -> Any:
+        """Pause or resume the local consumers: mail waits queued (to see expiry,
+        supersede and backlogs)."""
+        from chalicelib.api.errors import error_response
+        from chalicelib.errors import BadRequest
+
+        paused = (local.current_request.json_body or {}).get("paused")
+        if not isinstance(paused, bool):
+            return error_response(BadRequest("paused must be true or false", field="paused"))
+        if paused:
+            consumers_paused.set()
+        else:
+            consumers_paused.clear()
+        return {"paused": consumers_paused.is_set()}
 
     @local.route("/_local/mail")
     def local_mail() -> dict[str, Any]:

@@ -32,7 +32,8 @@ class _LambdaContext:
 class QueuePoller(threading.Thread):
     def __init__(self, sqs: Any, queue_url: str, handler: Handler, region: str,
                  batch_size: int = 10, wait_s: int = 1,
-                 name: str = "herald-queue-poller") -> None:
+                 name: str = "herald-queue-poller",
+                 paused: threading.Event | None = None) -> None:
         super().__init__(name=name, daemon=True)
         self.sqs = sqs
         self.queue_url = queue_url
@@ -41,11 +42,16 @@ class QueuePoller(threading.Thread):
         self.batch_size = batch_size
         self.wait_s = wait_s
         self.stopping = threading.Event()
+        # set: receive nothing (POST /_local/consumer), so mail waits in the queue
+        self.paused = paused or threading.Event()
         self.queue_arn = sqs.get_queue_attributes(
             QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
     def run(self) -> None:
         while not self.stopping.is_set():
+            if self.paused.is_set():
+                self.stopping.wait(0.2)
+                continue
             try:
                 self.poll_once()
             except Exception:  # noqa: BLE001 - keep polling, as Lambda's poller would
@@ -59,6 +65,11 @@ class QueuePoller(threading.Thread):
             WaitTimeSeconds=self.wait_s, AttributeNames=["All"])
         messages = response.get("Messages", [])
         if not messages:
+            return 0
+        if self.paused.is_set():  # paused while this receive waited: leave them queued
+            self.sqs.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                for i, m in enumerate(messages)])
             return 0
         event = lambda_event(messages, self.queue_arn, self.region)
         try:

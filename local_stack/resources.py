@@ -15,9 +15,18 @@ from chalicelib.platform.settings import (
     Settings,
     feedback_queue_name,
     feedback_topic_name,
+    notifications_topic_name,
     webhooks_queue_name,
 )
-from chalicelib.records.tables import STREAMED_TABLES, STREAMS, TABLES, TTL_ATTRIBUTE, index_name
+from chalicelib.records.tables import (
+    SORT_KEYS,
+    STREAMED_TABLES,
+    STREAMS,
+    TABLES,
+    TTL_ATTRIBUTE,
+    index_name,
+)
+from chalicelib.unsubscribe.tokens import parameter_name as unsubscribe_key_name
 
 SES_DOMAIN = "example.com"
 HOOK_SOURCES = ("supabase", "clerk")  # the built-in webhook sources
@@ -50,10 +59,13 @@ def create_resources(settings: Settings, session: Any, max_receive_count: int = 
     dynamodb = session.client("dynamodb", region_name=settings.region)
     for setting, (key, indexes) in TABLES.items():
         table = getattr(settings, setting)
-        attributes = [{"AttributeName": name, "AttributeType": "S"} for name in [key, *indexes]]
+        sort = [SORT_KEYS[setting]] if setting in SORT_KEYS else []
+        attributes = [{"AttributeName": name, "AttributeType": "S"}
+                      for name in [key, *sort, *indexes]]
         args: dict[str, Any] = {
             "TableName": table, "BillingMode": "PAY_PER_REQUEST",
-            "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}],
+            "KeySchema": [{"AttributeName": key, "KeyType": "HASH"},
+                          *[{"AttributeName": name, "KeyType": "RANGE"} for name in sort]],
             "AttributeDefinitions": attributes}
         if indexes:
             args["GlobalSecondaryIndexes"] = [{
@@ -71,12 +83,16 @@ def create_resources(settings: Settings, session: Any, max_receive_count: int = 
     streams = _streamed_tables(dynamodb, settings)
 
     webhooks = _webhooks_queue(session, settings, visibility_timeout_s)
+    create_unsubscribe_key(settings, session)
+
+    notifications = create_notifications_topic(session, settings)
 
     ses = session.client("sesv2", region_name=settings.region)
     ses.create_email_identity(EmailIdentity=SES_DOMAIN)
     if settings.ses_configuration_set:
         ses.create_configuration_set(ConfigurationSetName=settings.ses_configuration_set)
-    return {"queue_url": queue_url, "dlq_url": dlq_url, **feedback, **streams, **webhooks}
+    return {"queue_url": queue_url, "dlq_url": dlq_url, **feedback, **streams, **webhooks,
+            **notifications}
 
 
 def _streamed_tables(dynamodb: Any, settings: Settings) -> dict[str, str]:
@@ -107,6 +123,39 @@ def _queue_with_dlq(sqs: Any, name: str, max_receive_count: int, visibility_time
         "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
                                      "maxReceiveCount": str(max_receive_count)})})["QueueUrl"]
     return queue_url, dlq_url
+
+
+def channel_queue_names(settings: Settings) -> dict[str, str]:
+    """Each channel's queue, which the notifications topic fills through a subscription
+    filtering on the `channel` attribute (as infra/messaging.py wires the stack)."""
+    return {"email": queue_name(settings.send_queue_url), "sms": f"herald-{settings.stage}-sms"}
+
+
+def create_notifications_topic(session: Any, settings: Settings) -> dict[str, str]:
+    """The notifications topic and a raw-delivery subscription per channel queue that
+    exists (create the channels' queues first); returns the topic's ARN."""
+    sns = session.client("sns", region_name=settings.region)
+    topic_arn = sns.create_topic(Name=notifications_topic_name())["TopicArn"]
+    for channel, name in channel_queue_names(settings).items():
+        subscribe_channel_queue(session, settings.region, topic_arn, channel, name)
+    return {"notifications_topic_arn": topic_arn}
+
+
+def subscribe_channel_queue(session: Any, region: str, topic_arn: str, channel: str,
+                            queue: str) -> bool:
+    """Subscribe the queue named `queue` to the messages for `channel` (filter policy,
+    raw delivery); False when there is no such queue yet."""
+    sqs = session.client("sqs", region_name=region)
+    try:
+        url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    except sqs.exceptions.QueueDoesNotExist:
+        return False
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    session.client("sns", region_name=region).subscribe(
+        TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, Attributes={
+            "FilterPolicy": json.dumps({"channel": [channel]}), "RawMessageDelivery": "true"})
+    return True
 
 
 def _webhooks_queue(session: Any, settings: Settings, visibility_timeout_s: int
@@ -159,3 +208,11 @@ def create_hook_secrets(settings: Settings, session: Any) -> dict[str, str]:
                           Type="SecureString", Overwrite=True)
         created[source] = secret
     return created
+
+
+def create_unsubscribe_key(settings: Settings, session: Any) -> None:
+    """A fresh key for the unsubscribe and preference links, as a SecureString (in AWS
+    the operator puts it: README, Unsubscribe)."""
+    session.client("ssm", region_name=settings.region).put_parameter(
+        Name=unsubscribe_key_name(settings.stage), Value=secrets.token_urlsafe(48),
+        Type="SecureString", Overwrite=True)

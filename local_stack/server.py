@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,10 +68,11 @@ class LocalStack:
         urls = self._create_resources()
         environment.apply(endpoint, urls["queue_url"], urls["dlq_url"])
         os.environ.update(self._cognito_keys())
-        # the links Herald puts in mail point at this server (/l/{token}: chalicelib/links/)
+        # the links Herald puts in mail point at this server (/u/, /preferences/, /l/)
         os.environ.setdefault("HERALD_PUBLIC_BASE_URL", f"http://{HOST}:{self.port}")
         os.environ.update({"HERALD_WEBHOOKS_QUEUE_URL": urls["webhooks_queue_url"],
                            "HERALD_MESSAGE_LOG_STREAM_ARN": urls["message_log_stream_arn"]})
+        os.environ["HERALD_NOTIFICATIONS_TOPIC_ARN"] = urls["notifications_topic_arn"]
         from chalicelib import wiring
         from chalicelib.platform.settings import get_settings
 
@@ -87,6 +89,7 @@ class LocalStack:
                      "message_log_stream_arn": urls["message_log_stream_arn"]}
         self.info["users_table"] = urls["users_table"]  # insert items: a welcome mail each
         self.info["users_stream_arn"] = urls["users_table_stream_arn"]
+        self.info["notifications_topic_arn"] = urls["notifications_topic_arn"]
         self.info["hook_secrets"] = self._create_hook_secrets(settings)
         self._load_templates()
         return self._start_app(settings)
@@ -142,7 +145,8 @@ class LocalStack:
         from local_stack.stream_poller import StreamPoller, streams_client
 
         mailbox = Mailbox(settings.region)
-        herald.app.register_blueprint(make_blueprint(mailbox, self.info))
+        consumers_paused = threading.Event()  # POST /_local/consumer
+        herald.app.register_blueprint(make_blueprint(mailbox, self.info, consumers_paused))
         herald.app.__class__ = type("LocalHerald", (LocalChalice, type(herald.app)), {})
         config = Config.create(chalice_stage="dev", app_name="herald", chalice_app=herald.app)
         server = LocalDevServer(herald.app, config, HOST, self.port,
@@ -150,7 +154,7 @@ class LocalStack:
         self.started.append(server.server)
         sqs = boto3.client("sqs", region_name=settings.region)
         poller = QueuePoller(sqs, settings.send_queue_url, herald.consume_send_queue,
-                             settings.region)
+                             settings.region, paused=consumers_paused)
         feedback = QueuePoller(sqs, self.info["feedback_queue_url"],
                                herald.handle_ses_feedback, settings.region,
                                name="herald-feedback-poller")

@@ -17,6 +17,7 @@ def write_stage_env(stage: str, stack_outputs: Mapping[str, str], path: Path = C
     env = config["stages"][stage].setdefault("environment_variables", {})
     env.update({row.env_var: stack_outputs[row.output] for row in STAGE_ENV})
     env[users.STREAM_ENV] = stack_outputs[users.STREAM_OUTPUT]  # created or the stage's own
+    env[users.TABLE_ENV] = stack_outputs[users.TABLE_OUTPUT]
     path.write_text(json.dumps(config, indent=2) + "\n")
 
 

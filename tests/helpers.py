@@ -13,7 +13,7 @@ ALARM = "herald-dev-DeadLetterAlarm"
 # A stack's outputs as CloudFormation returns them, each value naming its output.
 STACK_OUTPUTS = {name: f"value-of-{name}" for name in
                  [row.output for row in STAGE_ENV] + list(EXTRA_OUTPUTS)
-                 + [users.STREAM_OUTPUT, users.FAILURE_QUEUE_OUTPUT]}
+                 + [users.STREAM_OUTPUT, users.FAILURE_QUEUE_OUTPUT, users.TABLE_OUTPUT]}
 OTP = {
     "subject": "Your code for {{ product }}",
     "html": "<p>Hello {{ name }}, your code is <b>{{ code }}</b></p>",

@@ -23,7 +23,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT / "templates"
 
 
-def _use_stage(stage: str) -> Any:
+def use_stage(stage: str) -> Any:
     from chalicelib.wiring import reset, services
     from local_stack.environment import stage_env
 
@@ -33,7 +33,7 @@ def _use_stage(stage: str) -> Any:
 
 
 def push(stage: str, root: Path = TEMPLATES) -> list[str]:
-    manager = _use_stage(stage)
+    manager = use_stage(stage)
     pushed = []
     for name, payload in read_all(root).items():
         version = manager.save(name, payload, author="templates/")["version_id"]
@@ -42,7 +42,7 @@ def push(stage: str, root: Path = TEMPLATES) -> list[str]:
     return pushed
 
 
-def _http_json(url: str) -> Any:
+def http_json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - user-given URL
         return json.load(response)
 
@@ -50,10 +50,10 @@ def _http_json(url: str) -> Any:
 def pull(stage: str | None, url: str | None, root: Path = TEMPLATES) -> list[str]:
     if url:
         base = url.rstrip("/")
-        names = [t["name"] for t in _http_json(f"{base}/templates")["templates"]]
-        templates = {name: _http_json(f"{base}/templates/{name}") for name in names}
+        names = [t["name"] for t in http_json(f"{base}/templates")["templates"]]
+        templates = {name: http_json(f"{base}/templates/{name}") for name in names}
     else:
-        manager = _use_stage(stage or "dev")
+        manager = use_stage(stage or "dev")
         templates = {t["name"]: manager.get(t["name"]) for t in manager.list()}
     for name, template in templates.items():
         print(f"pulled {name} ({template['version_id']}) -> {write_template(root, name, template)}")

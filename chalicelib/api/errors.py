@@ -21,6 +21,7 @@ STATUSES: tuple[tuple[type[HeraldError], int], ...] = (
     (errors.Forbidden, 403),
     (errors.NotFound, 404),
     (errors.Conflict, 409),
+    (errors.Gone, 410),
     (errors.PayloadTooLarge, 413),
     (errors.Unprocessable, 422),
     (errors.TooManyRequests, 429),

@@ -23,6 +23,7 @@ from typing import Any
 from chalicelib.addresses import parse_address
 from chalicelib.errors import BadRequest
 from chalicelib.platform import logs, metrics
+from chalicelib.platform.clock import epoch_s
 from chalicelib.platform.sqs_batch import BatchResponse, BatchRunner, SqsRecord
 from chalicelib.records.message_log import MessageLog
 from chalicelib.records.states import (
@@ -156,6 +157,36 @@ def outcome(event: SesEvent) -> Outcome:
     return Outcome(SENT, None, f"DeliveryDelay {detail.get('delayType', '')}: {reason}")
 
 
+def inbox_fields(entry: dict[str, Any], delivery: dict[str, Any]) -> dict[str, Any]:
+    """When SES says the receiving server took the mail, and whether that was after the
+    mail's `expires_at` (a code that arrived late: `late`)."""
+    delivered_at = delivery.get("timestamp")
+    if not isinstance(delivered_at, str):
+        return {}
+    fields: dict[str, Any] = {"delivered_at": delivered_at}
+    delivered_s = epoch_s(delivered_at)
+    expires_at = entry.get("expires_at")
+    if delivered_s is not None and isinstance(expires_at, (int, float)) and \
+            delivered_s > expires_at:
+        fields["late"] = True
+    return fields
+
+
+def _time_to_inbox(entry: dict[str, Any], fields: dict[str, Any], message_id: str) -> None:
+    """Accepted -> delivered, per stage and, for auth mail, per template (its p95 alarms)."""
+    accepted_s = epoch_s(entry.get("created_at"))
+    delivered_s = epoch_s(fields.get("delivered_at"))
+    if accepted_s is None or delivered_s is None:
+        return
+    by_template = ({"Template": entry["template"]}
+                   if entry.get("category") == "auth" and isinstance(entry.get("template"), str)
+                   else {})
+    metrics.put({"TimeToInbox": (max(0, int((delivered_s - accepted_s) * 1000)),
+                                 metrics.MILLISECONDS)},
+                dimensions={"Category": str(entry.get("category")), **by_template},
+                message_id=message_id, late=bool(fields.get("late")))
+
+
 class SesMessageIndex:
     """Finds a message-log item by SES message id (the table's KEYS_ONLY index)."""
 
@@ -220,13 +251,19 @@ class FeedbackHandler:
             if message_id is None:
                 logs.info("SES event for a message not in the log; skipped")
                 return False
+            fields: dict[str, Any] = {"ses_message_id": event.ses_message_id}
+            entry = None
+            if change.status == DELIVERED:
+                entry = self.log.get(message_id) or {}
+                fields.update(inbox_fields(entry, event.detail))
             if not self.log.move(message_id, change.status, only=change.only,
-                                 detail=change.detail,
-                                 fields={"ses_message_id": event.ses_message_id}):
+                                 detail=change.detail, fields=fields):
                 logs.info("SES event not applied: the message has a later outcome")
                 return False
             if change.metric:
                 metrics.count(change.metric, message_id=message_id)
+            if entry is not None:
+                _time_to_inbox(entry, fields, message_id)
             logs.info("SES event recorded", status=change.status, detail=change.detail)
             return True
 

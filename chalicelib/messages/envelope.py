@@ -8,6 +8,12 @@ format version `v`; a body of an unknown version, kind or channel is refused
 with a clear error rather than guessed at.
 
 `v` changes only when a reader of the old format would misread the new one.
+A `send` for a known user and one of their notification types also carries
+`user_id` and `notification_type` (POST /notifications fills them; POST
+/emails never does): the email channel builds that mail's unsubscribe links
+from them. Both are optional within version 1: a body without them is mail
+to an address, as every message written before them.
+
 `channel` was added within version 1: every message written before it is
 email, so a body without it reads as email, and a reader that predates it
 reads the email messages written now correctly. A message for another
@@ -54,10 +60,27 @@ class Envelope:
         """The mail's gateway-link seed (chalicelib/links/tokens.py), when it has links."""
         return self.body.get("link_seed")
 
+    @property
+    def audience(self) -> Audience | None:
+        """The user and notification type this mail is for (None: mail to an address)."""
+        user_id, kind = self.body.get("user_id"), self.body.get("notification_type")
+        if isinstance(user_id, str) and isinstance(kind, str):
+            return Audience(user_id, kind)
+        return None
+
+
+@dataclass(frozen=True)
+class Audience:
+    """A notification's user and type (what an unsubscribe link is bound to)."""
+
+    user_id: str
+    notification_type: str
+
 
 def send_body(message_id: str, to: str, template: str, version: str, pins: dict[str, str],
               locale: str | None, variables: dict[str, Any], secret: list[str],
               expires_at: float | None, enqueued_at_ms: int,
+              audience: Audience | None = None,
               link_seed: str | None = None) -> dict[str, Any]:
     """The body of a `send` message (secret variables in clear: the consumer renders them;
     `link_seed`, as secret, makes the same gateway tokens on every attempt of the mail)."""
@@ -65,6 +88,8 @@ def send_body(message_id: str, to: str, template: str, version: str, pins: dict[
             "template": template, "version": version, "pins": pins, "locale": locale,
             "variables": variables, "secret": secret, "expires_at": expires_at,
             "enqueued_at": enqueued_at_ms}
+    if audience is not None:
+        body.update(user_id=audience.user_id, notification_type=audience.notification_type)
     if link_seed is not None:  # added within version 1, only to mail with link variables
         body["link_seed"] = link_seed
     return body

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Any
 
 LATEST_EPOCH_S = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second ISO 8601 can print
 
@@ -19,3 +20,15 @@ def iso_time(moment: float | datetime, millis: bool = True) -> str:
     if millis:
         text += f".{int(epoch_s * 1000) % 1000:03d}"
     return text + "Z"
+
+
+def epoch_s(text: Any) -> float | None:
+    """Epoch seconds of an ISO 8601 time with a zone (as Herald and SES write them);
+    None for anything else."""
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.timestamp() if moment.tzinfo is not None else None

@@ -20,23 +20,28 @@ COUNT = "Count"
 MILLISECONDS = "Milliseconds"
 
 
-def put(values: Mapping[str, tuple[float, str]], **properties: Any) -> None:
+def put(values: Mapping[str, tuple[float, str]],
+        dimensions: Mapping[str, str] | None = None, **properties: Any) -> None:
     """Write one EMF line: metric name -> (value, unit); properties are searchable fields.
 
-    The only dimension is the stage, so the metric count stays small; the
-    properties (message id, template) are for Logs Insights, not dimensions.
+    Every metric has the stage as its dimension, so the metric count stays
+    small; each of `dimensions` adds one more series (stage + that dimension),
+    for the few figures worth a series per value (time to inbox per auth
+    template). Properties (message id, template) are for Logs Insights.
     """
     settings = get_settings()
+    extra = dict(dimensions or {})
     entry: dict[str, Any] = {
         "_aws": {
             "Timestamp": int(time.time() * 1000),
             "CloudWatchMetrics": [{
                 "Namespace": settings.metrics_namespace,
-                "Dimensions": [["Stage"]],
+                "Dimensions": [["Stage"], *(["Stage", name] for name in extra)],
                 "Metrics": [{"Name": name, "Unit": unit} for name, (_, unit) in values.items()],
             }],
         },
         **properties,
+        **extra,
         "Stage": settings.stage,
     }
     entry.update({name: value for name, (value, _) in values.items()})

@@ -92,12 +92,22 @@ class Settings:
     webhook_retry_max_s: int = 900
     webhook_deliveries_kept: int = 50  # per endpoint, for GET /webhooks/{name}/deliveries
     webhook_delivery_ttl_days: int = 7
-    # Scanner-safe links (chalicelib/links/): the gateway's table, the base of its links
-    # (the stage's API URL or custom domain, https; the local stack sets its own
-    # http://127.0.0.1:PORT) and how long a link lives when the send names no expires_at
-    # and its template no link_ttl_s
-    links_table: str = "herald-dev-links"
+    # Notifications to users (chalicelib/notifications/): user profiles live in the users
+    # table above; POST /notifications publishes to the topic, whose subscriptions filter
+    # on the `channel` attribute into each channel's queue
+    preferences_table: str = "herald-dev-preferences"
+    notification_types_table: str = "herald-dev-notification-types"
+    notifications_topic_arn: str = ""
+    # One-click unsubscribe and the preference page (chalicelib/unsubscribe/): the base of
+    # the links in notification mail (the stage's API URL or custom domain, https; the
+    # local stack sets its own http://127.0.0.1:PORT), and how long a link keeps working.
+    # The signing key lives in SSM (/herald/<stage>/unsubscribe-key), never here.
     public_base_url: str = ""
+    unsubscribe_link_days: int = 400
+    # Scanner-safe links (chalicelib/links/): the gateway's table (its links are made
+    # under public_base_url above) and how long a link lives when the send names no
+    # expires_at and its template no link_ttl_s
+    links_table: str = "herald-dev-links"
     link_ttl_s: int = 24 * 3600
 
     @property
@@ -170,3 +180,8 @@ def message_log_stream_arn() -> str:
     return os.environ.get("HERALD_MESSAGE_LOG_STREAM_ARN",
                           "arn:aws:dynamodb:us-east-1:123456789012:table/herald-dev-message-log"
                           "/stream/1970-01-01T00:00:00.000")
+
+
+def notifications_topic_name() -> str:
+    """POST /notifications publishes here; subscriptions filter on `channel`."""
+    return f"herald-{os.environ.get('HERALD_STAGE', 'dev')}-notifications"

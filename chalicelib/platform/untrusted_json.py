@@ -9,7 +9,7 @@ import json
 import re
 from typing import Any
 
-from chalicelib.errors import BadRequest
+from chalicelib.errors import BadRequest, PayloadTooLarge
 
 # Deep enough for any template or send; json.loads recurses per level and the
 # renderer, redaction and response encoding walk the same structure again.
@@ -24,6 +24,20 @@ _QUOTE = ord('"')
 # A lone surrogate can only come from a \uD800-\uDFFF escape (raw UTF-8 cannot hold one).
 _ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def load_request_object(raw_body: bytes, max_bytes: int, fields: set[str]) -> dict[str, Any]:
+    """A request body that must be a JSON object of at most `max_bytes` with no field
+    outside `fields`: 413 or 400 naming what is wrong."""
+    if len(raw_body) > max_bytes:
+        raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes", field="body")
+    body = load_json(raw_body or b"null")
+    if not isinstance(body, dict):
+        raise BadRequest("request body must be a JSON object", field="body")
+    unknown = sorted(set(body) - fields)
+    if unknown:
+        raise BadRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
+    return body
 
 
 def load_json(raw: bytes | str, max_depth: int = MAX_JSON_DEPTH,

@@ -1,6 +1,7 @@
 """What Herald remembers in DynamoDB: table definitions (used by infra/ and the
 local stack too), message statuses and their allowed moves, the message log,
-the suppression list and the outbox. Knows nothing of the paths using them.
+the suppression list, the outbox, user profiles with their notification
+preferences, and the notification types. Knows nothing of the paths using them.
 """
 from chalicelib.platform.exports import exported, lazy_exports
 
@@ -9,6 +10,9 @@ _WHERE = exported({
     "suppression": ("SuppressionList",),
     "outbox": ("Outbox",),
     "tables": ("TABLES", "TTL_ATTRIBUTE", "index_name"),
+    "users": ("UserStore",),
+    "preferences": ("PreferenceStore",),
+    "notification_types": ("NotificationTypes",),
 })
 _SUBMODULES = ("states",)
 __all__ = [*_WHERE, *_SUBMODULES]

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from chalicelib.errors import NotFound
 from chalicelib.platform import dynamo
-from chalicelib.platform.clock import iso_time
+from chalicelib.platform.clock import epoch_s, iso_time
 from chalicelib.records import states
 from chalicelib.records.states import QUEUED, SENDING
 
@@ -178,4 +178,19 @@ def public_view(entry: dict[str, Any]) -> dict[str, Any]:
     view["variables"] = json.loads(entry.get("variables") or "{}")
     if entry.get("expires_at"):
         view["expires_at"] = iso_time(entry["expires_at"], millis=False)
+    view["timings"] = _timings(entry)
+    view["late"] = bool(entry.get("late"))
     return view
+
+
+def _timings(entry: dict[str, Any]) -> dict[str, Any]:
+    """Accepted, sent (Herald's clock) and delivered (SES's) times, and the time to inbox."""
+    sent_ms = entry.get("sent_epoch_ms")
+    timings: dict[str, Any] = {
+        "accepted_at": entry.get("created_at"),
+        "sent_at": iso_time(sent_ms / 1000) if isinstance(sent_ms, (int, float)) else None,
+        "delivered_at": entry.get("delivered_at"), "time_to_inbox_ms": None}
+    accepted_s, delivered_s = epoch_s(entry.get("created_at")), epoch_s(entry.get("delivered_at"))
+    if accepted_s is not None and delivered_s is not None:
+        timings["time_to_inbox_ms"] = max(0, int((delivered_s - accepted_s) * 1000))
+    return timings

@@ -16,8 +16,17 @@ TABLES: dict[str, tuple[str, list[str]]] = {
     "suppression_table": ("email", []),
     "outbox_table": ("message_id", []),
     "webhooks_table": ("name", []),
+    # Notifications (chalicelib/notifications/): per-user channel preferences, one item
+    # per user and notification type (sort key below), and the notification types
+    "preferences_table": ("user_id", []),
+    "notification_types_table": ("name", []),
     # scanner-safe links, keyed by the SHA-256 of the token (chalicelib/links/store.py)
     "links_table": ("token_digest", []),
+}
+
+# table setting name -> its sort key (tables without one: absent)
+SORT_KEYS: dict[str, str] = {
+    "preferences_table": "notification_type",
 }
 
 # table setting name -> the view its DynamoDB stream carries (tables without one: absent)

@@ -6,6 +6,11 @@ idempotency key, suppression check, rate counter, and the queue message in
 the outbox). The SQS send comes next; if it fails, or the API dies before
 it, the outbox still holds the message and the reconciler (or the caller's
 retry with the same Idempotency-Key) enqueues it, so no 202 depends on it.
+
+A caller may hand a `dispatch` that delivers the queue message instead of the
+send queue (POST /notifications publishes it to the notifications topic, whose
+subscription for the channel puts it in that channel's queue); the outbox and
+its reconciler stay the fallback either way.
 """
 from __future__ import annotations
 
@@ -17,12 +22,15 @@ from typing import Any, Callable
 from chalicelib.errors import Conflict, ServiceUnavailable, TooManyRequests, Unprocessable
 from chalicelib.links.tokens import new_seed
 from chalicelib.messages import envelope
+from chalicelib.messages.envelope import Audience
 from chalicelib.messages.queue import SendQueue
 from chalicelib.platform import dynamo, logs, metrics, redaction
 from chalicelib.platform.dynamo import TransactionCancelled
 from chalicelib.platform.settings import Settings
 from chalicelib.records.message_log import MessageLog
 from chalicelib.records.outbox import Outbox
+from chalicelib.records.states import QUEUED, SUPERSEDED
+from chalicelib.records.supersede import SupersedeIndex
 from chalicelib.records.suppression import SuppressionList
 from chalicelib.sending.idempotency import IdempotencyStore, KeyRecord, request_hash
 from chalicelib.sending.rate_limits import RateLimiter
@@ -35,13 +43,18 @@ from chalicelib.sending.request import (
 from chalicelib.templating.cache import TemplateCache
 
 _CONFLICT_RETRIES = 3  # TransactionConflict: another request touched the same items
+# (message id, encoded queue message, channel): hands an accepted message on
+Dispatch = Callable[[str, str, str], Any]
+
+# (message id, encoded queue message): how one accepted message leaves
+_Sender = Callable[[str, str], Any]
 
 
 class Producer:
     def __init__(self, settings: Settings, cache: TemplateCache, log: MessageLog,
                  idempotency: IdempotencyStore, limiter: RateLimiter,
                  suppressions: SuppressionList, queue: SendQueue, outbox: Outbox,
-                 dynamodb: Any,
+                 dynamodb: Any, supersedes: SupersedeIndex,
                  clock: Callable[[], float] = time.time,
                  new_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> None:
         self.settings = settings
@@ -53,11 +66,19 @@ class Producer:
         self.queue = queue
         self.outbox = outbox
         self.db = dynamodb
+        self.supersedes = supersedes
         self.clock = clock
         self.new_id = new_id
 
-    def accept(self, raw_body: bytes, raw_key: str | None) -> dict[str, Any]:
+    def accept(self, raw_body: bytes, raw_key: str | None, channel: str = envelope.EMAIL,
+               dispatch: Dispatch | None = None,
+               audience: Audience | None = None) -> dict[str, Any]:
+        """Check, record and enqueue one message; `dispatch` (with `channel`, passed to
+        it) replaces the send queue as the way the queue message travels. `audience`
+        (internal callers only, never POST /emails' body) names the user and notification
+        type the mail is for: the consumer gives such mail its unsubscribe links."""
         key = idempotency_key(raw_key)
+        handoff = self._sender(channel, dispatch)
         request = parse_send_request(raw_body, self.settings.max_request_bytes, self.clock())
         compiled = self.cache.latest(request.template)
         with redaction.guarding(redaction.secret_values(request.variables,
@@ -71,22 +92,43 @@ class Producer:
             body = envelope.encode(envelope.send_body(
                 message_id, request.to.email, request.template, compiled.version,
                 compiled.pins, rendered.locale, request.variables, compiled.secret_names,
-                request.expires_at, int(self.clock() * 1000),
+                request.expires_at, int(self.clock() * 1000), audience,
                 link_seed=new_seed() if compiled.link_names else None))
             with logs.bind(message_id=message_id):
                 replayed = self._record(request, compiled, message_id, rendered.locale, body,
                                         key, request_hash(json.loads(raw_body),
-                                                          compiled.secret_names))
+                                                          compiled.secret_names),
+                                        handoff, audience)
                 if replayed is not None:
                     return replayed
-                self._enqueue(message_id, body)
+                self._enqueue(message_id, body, handoff)
                 logs.info("email accepted", template=request.template,
                           template_version=compiled.version)
-            return {"message_id": message_id, "status": "queued",
-                    "template_version": compiled.version}
+                answer = {"message_id": message_id, "status": "queued",
+                          "template_version": compiled.version}
+                if request.supersede_key is not None:
+                    answer["superseded"] = self._supersede(request, message_id)
+            return answer
+
+    def _supersede(self, request: SendRequest, message_id: str) -> list[str]:
+        """Mark the group's previous mail `superseded` if it has not left yet (the
+        consumer's claim is conditional on `queued`, so it is then never sent)."""
+        try:
+            previous = self.supersedes.swap(request.to.key, request.supersede_key or "",
+                                            message_id)
+            if previous is None or not self.log.move(previous, SUPERSEDED, only=(QUEUED,),
+                                                     detail=f"superseded by {message_id}"):
+                return []
+        except Exception:  # noqa: BLE001 - the new mail is accepted; the old one may still go
+            logs.warning("could not supersede the previous mail", exc_info=True)
+            return []
+        metrics.count("Superseded", message_id=previous, template=request.template)
+        return [previous]
 
     def _record(self, request: SendRequest, compiled: Any, message_id: str, locale: str,
-                body: str, key: str | None, body_hash: str) -> dict[str, Any] | None:
+                body: str, key: str | None, body_hash: str,
+                handoff: _Sender,
+                audience: Audience | None) -> dict[str, Any] | None:
         """The accepting transaction; returns the earlier answer when `key` replays a request."""
         ops: list[tuple[str, dict[str, Any]]] = []
         if key:
@@ -105,6 +147,8 @@ class Producer:
                                                                compiled.secret_names)),
             "secret": compiled.secret_names or None,
             "expires_at": request.expires_at and int(request.expires_at),
+            "user_id": audience and audience.user_id,
+            "notification_type": audience and audience.notification_type,
         }
         check_stored_sizes(body, entry)  # before the first write: nothing half-written
         ops.append(("entry", self.log.new_entry_op(entry)))
@@ -118,7 +162,7 @@ class Producer:
                 if cancelled.refused("entry") or cancelled.refused("outbox"):
                     return None  # our own earlier attempt took effect (the id is new)
                 if key and cancelled.refused("idempotency"):
-                    return self._replay(key, body_hash, message_id)
+                    return self._replay(key, body_hash, message_id, handoff)
                 if cancelled.refused("suppression"):
                     metrics.count("Suppressed", template=request.template)  # refused: no mail
                     raise Unprocessable("the recipient is on the suppression list",
@@ -148,7 +192,8 @@ class Producer:
             logs.error("accept outcome unknown", exc_info=True)
             return False
 
-    def _replay(self, key: str, body_hash: str, message_id: str) -> dict[str, Any] | None:
+    def _replay(self, key: str, body_hash: str, message_id: str,
+                handoff: _Sender) -> dict[str, Any] | None:
         """The answer to a repeated Idempotency-Key; None when the key is our own."""
         record = self.idempotency.get(key)
         if record is None:
@@ -164,15 +209,22 @@ class Producer:
             if waiting is not None:
                 # The first request stopped between its transaction and its SQS send:
                 # enqueue what it recorded (a second copy is harmless: the claim).
-                self._enqueue(record.message_id, waiting)
+                self._enqueue(record.message_id, waiting, handoff)
             entry = self.log.get(record.message_id) or {}
         return {"message_id": record.message_id, "status": entry.get("status", "queued"),
                 "template_version": record.template_version, "replayed": True}
 
-    def _enqueue(self, message_id: str, body: str) -> None:
-        """Send to SQS, then drop the outbox copy; a failure leaves it to the reconciler."""
+    def _sender(self, channel: str, dispatch: Dispatch | None) -> _Sender:
+        """The send queue, or `dispatch` told the message's channel."""
+        if dispatch is None:
+            return lambda _message_id, body: self.queue.send(body)
+        return lambda message_id, body: dispatch(message_id, body, channel)
+
+    def _enqueue(self, message_id: str, body: str, handoff: _Sender) -> None:
+        """Send to SQS (or dispatch), then drop the outbox copy; a failure leaves it to
+        the reconciler."""
         try:
-            self.queue.send(body)
+            handoff(message_id, body)
         except Exception:  # noqa: BLE001 - recorded in the outbox: still accepted
             logs.warning("enqueue failed; the reconciler will queue the mail", exc_info=True)
             return

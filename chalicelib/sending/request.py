@@ -11,10 +11,11 @@ from typing import Any, Mapping
 
 from chalicelib.addresses import Address, parse_address
 from chalicelib.errors import BadRequest, PayloadTooLarge, Unprocessable
-from chalicelib.platform.untrusted_json import load_json
+from chalicelib.platform.untrusted_json import load_request_object
 from chalicelib.templating.model import LOCALE_PATTERN, validate_name
 
-_FIELDS = {"to", "template", "variables", "locale", "expires_at"}
+_FIELDS = {"to", "template", "variables", "locale", "expires_at", "supersede_key"}
+MAX_SUPERSEDE_KEY = 128
 SQS_MESSAGE_LIMIT = 262_144  # bytes, the deployed send queue's MaximumMessageSize
 DYNAMODB_ITEM_LIMIT = 400 * 1024
 # Room the log item keeps for what the consumer and SES feedback add later (events, ids).
@@ -31,6 +32,7 @@ class SendRequest:
     variables: dict[str, Any]
     locale: str | None
     expires_at: float | None
+    supersede_key: str | None = None
 
 
 def _expiry(raw: Any, now: float) -> float | None:
@@ -49,14 +51,7 @@ def _expiry(raw: Any, now: float) -> float | None:
 
 
 def parse_send_request(raw_body: bytes, max_bytes: int, now: float) -> SendRequest:
-    if len(raw_body) > max_bytes:
-        raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes", field="body")
-    body = load_json(raw_body or b"null")
-    if not isinstance(body, dict):
-        raise BadRequest("request body must be a JSON object", field="body")
-    unknown = sorted(set(body) - _FIELDS)
-    if unknown:
-        raise BadRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
+    body = load_request_object(raw_body, max_bytes, _FIELDS)
     if "template" not in body:
         raise BadRequest("template is required", field="template")
     try:
@@ -73,7 +68,18 @@ def parse_send_request(raw_body: bytes, max_bytes: int, now: float) -> SendReque
         raise BadRequest("locale looks like en or pt-BR", field="locale")
     return SendRequest(to=parse_address(body.get("to")), template=template,
                        variables=variables, locale=locale,
-                       expires_at=_expiry(body.get("expires_at"), now))
+                       expires_at=_expiry(body.get("expires_at"), now),
+                       supersede_key=_supersede_key(body.get("supersede_key")))
+
+
+def _supersede_key(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not 1 <= len(raw) <= MAX_SUPERSEDE_KEY \
+            or not raw.isprintable():
+        raise BadRequest(f"supersede_key must be printable text of 1 to {MAX_SUPERSEDE_KEY} "
+                         "characters", field="supersede_key")
+    return raw
 
 
 def idempotency_key(raw: str | None) -> str | None:

@@ -11,8 +11,10 @@ from typing import Any, Mapping
 
 from chalicelib.errors import BadRequest
 from chalicelib.templating.cache import TemplateCache
+from chalicelib.templating.exposure import exposure_warnings
 from chalicelib.templating.model import TemplateDoc, parse_template, validate_name
 from chalicelib.templating.renderer import check_template
+from chalicelib.templating.schema import variables_schema
 from chalicelib.templating.store import TemplateStore
 
 _PREVIEW_FIELDS = {"variables", "version_id", "locale"}
@@ -63,11 +65,19 @@ class TemplateManager:
         if base_version is not None and not isinstance(base_version, str):
             raise BadRequest("base_version must be a version id string", field="base_version")
         doc = parse_template(name, payload)
-        check_template(self.cache.draft(doc))
+        draft = self.cache.draft(doc)
+        check_template(draft)
         version = self.store.put(doc, author=author, base_version=base_version)
         if doc.category == "layout":
             self.cache.forget_latest(name)
-        return {"name": name, "version_id": version, "category": doc.category}
+        return {"name": name, "version_id": version, "category": doc.category,
+                "warnings": exposure_warnings(draft)}
+
+    def schema(self, name: str, version_id: str | None = None) -> dict[str, Any]:
+        """GET /templates/{name}/schema: the JSON Schema of a send's `variables`."""
+        validate_name(name)
+        doc, info = self.store.get(name, version_id)
+        return variables_schema(doc, info.version_id)
 
     def list(self) -> list[dict[str, Any]]:
         return [{"name": name, "category": info.category, "description": info.description,

@@ -52,7 +52,7 @@ def _source_key(part: str, locale: str) -> str:
     return f"@{part}:{locale}"
 
 
-def _field_of(source_key: str, default_locale: str) -> str:
+def field_of(source_key: str, default_locale: str) -> str:
     """Map a loader name back to the API field it came from."""
     if not source_key.startswith("@"):
         return f"layout:{source_key}"
@@ -72,7 +72,7 @@ def referenced_layouts(doc: TemplateDoc) -> set[str]:
         for name in found:
             if name is None:
                 raise TemplateInvalid("extends/include need a literal layout name",
-                                      field=_field_of(key, doc.default_locale))
+                                      field=field_of(key, doc.default_locale))
             names.add(name)
     return names
 
@@ -89,7 +89,7 @@ def _sources(doc: TemplateDoc) -> dict[str, str]:
 
 def _syntax_error(exc: TemplateSyntaxError, key: str, default_locale: str) -> TemplateInvalid:
     return TemplateInvalid(f"line {exc.lineno}: {exc.message}",
-                           field=_field_of(exc.name or key, default_locale), line=exc.lineno)
+                           field=field_of(exc.name or key, default_locale), line=exc.lineno)
 
 
 def _template_line(traceback: Any, sources: Mapping[str, str]) -> tuple[str | None, int | None]:
@@ -284,7 +284,7 @@ class CompiledTemplate:
         are quoted; an exception's own text may hold a variable's value, so it is not."""
         traceback = sys.exc_info()[2]
         name, line = _template_line(traceback, self.sources)
-        field = _field_of(name or key, self.doc.default_locale)
+        field = field_of(name or key, self.doc.default_locale)
         where = f"{field}, line {line}: " if line else f"{field}: "
         if isinstance(exc, UndefinedError):
             literals = self._literals(name or key).get(line or 0, set())
@@ -364,7 +364,7 @@ def _check_link_uses(compiled: CompiledTemplate, key: str, used: set[str]) -> No
         line = _first_use(compiled.env.parse(compiled.sources[key]), links[0])
         raise TemplateInvalid(f"line {line}: link variable {links[0]!r} may be used in the "
                               "html and text bodies only (an href or the link as text)",
-                              field=_field_of(key, compiled.doc.default_locale), line=line)
+                              field=field_of(key, compiled.doc.default_locale), line=line)
 
 
 def check_template(compiled: CompiledTemplate) -> None:
@@ -377,7 +377,7 @@ def check_template(compiled: CompiledTemplate) -> None:
             line = _first_use(compiled.env.parse(source), missing[0])
             raise TemplateInvalid(
                 f"line {line}: uses undeclared variable {missing[0]!r}; declare it under variables",
-                field=_field_of(key, compiled.doc.default_locale), line=line)
+                field=field_of(key, compiled.doc.default_locale), line=line)
         _check_link_uses(compiled, key, used)
     if compiled.doc.category == "layout":
         return

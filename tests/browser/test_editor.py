@@ -109,3 +109,19 @@ def test_test_send_reaches_the_mailbox_and_shows_the_status(page, admin, herald,
     expect(result.get_by_role("list", name="Events")).to_contain_text("queued")
     [mail] = wait_for(lambda: herald.mail_to("product.person@example.com"), 10, "the test mail")
     assert "Ana" in mail["text"]
+
+
+def test_a_secret_in_the_subject_saves_with_a_visible_warning(page, admin, herald):
+    herald.save("warn-demo", variables={"name": {"required": True, "sample": "Ana"},
+                                        "code": {"required": True, "secret": True,
+                                                 "sample": "123456"}},
+                html="<p>Hello {{ name }}, {{ code }}</p>")
+    open_editor(page, admin, "warn-demo")
+
+    page.get_by_label("Subject", exact=True).fill("Your code is {{ code }}")
+    page.get_by_role("button", name="Save").click()
+
+    status = page.get_by_text("Saved as version")
+    expect(status).to_contain_text("Warning (subject)")
+    expect(status).to_contain_text("lock screens")
+    assert herald.template("warn-demo")["subject"] == "Your code is {{ code }}"  # saved anyway

@@ -64,3 +64,13 @@ def test_delete_asks_then_removes_it_from_the_list(page, admin, herald):
     expect(page.get_by_text("Deleted delete-demo. Its history is kept.")).to_be_visible()
     expect(page.get_by_role("table", name="Templates")).to_be_visible()
     expect(page.get_by_role("link", name="delete-demo")).to_have_count(0)
+
+
+def test_the_template_page_shows_its_variable_contract(page, admin):
+    page.goto(f"{admin}#/templates/otp-code")
+    contract = page.get_by_role("region", name="Variable contract")
+    contract.get_by_text("JSON Schema of the variables").click()
+    schema = contract.locator("pre.schema")
+    expect(schema).to_contain_text('"additionalProperties": false')
+    expect(schema).to_contain_text('"writeOnly": true')  # the code is a secret
+    expect(contract).to_contain_text("python -m tools.check --template otp-code payload.json")

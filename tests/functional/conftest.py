@@ -34,6 +34,8 @@ def stage_env(monkeypatch):
     monkeypatch.setenv("HERALD_REPORT_BATCH_ITEM_FAILURES", "true")
     monkeypatch.setenv("HERALD_RETRY_BASE_S", "0")
     monkeypatch.setenv("HERALD_AUTH_MODE", "off")  # deployed stages check Cognito groups
+    # where notification mail's unsubscribe links point (set per stage after a deploy)
+    monkeypatch.setenv("HERALD_PUBLIC_BASE_URL", "https://mail.example.com")
     wiring.reset()
     yield
     wiring.reset()

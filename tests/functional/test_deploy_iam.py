@@ -27,6 +27,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from webhook_receiver import Receiver
 
 from chalicelib import wiring
+from chalicelib.messages.envelope import Audience
 from chalicelib.platform import aws as aws_clients
 from infra import iam, names, users
 from infra.stage import PROJECT, load_stage, read_config
@@ -113,7 +114,37 @@ def _exercise_api(client, sqs, aws) -> str:
         "slug": "verification_code", "to_email_address": "c@example.com",
         "data": {"otp_code": "1234"}}}, prefix="svix-").status_code == 200
     assert client.http.get("/hooks").status_code == 200
+    _exercise_notifications(client)
+    # a forged unsubscribe link: refused after the key was read, the stores untouched
+    assert client.http.get("/u/eA.eA").status_code == 400
     return message_id
+
+
+def _exercise_notifications(client) -> None:
+    """A notification type, a user with a preference, and a notification for them."""
+    json_headers = {"Content-Type": "application/json"}
+    kind = {"category": "auth", "channels": {"email": {"template": "otp"}}}
+    for path, payload in (("/notification-types/sign-in", kind),
+                          ("/users/u-9", {"email": "u9@example.com"}),
+                          ("/users/u-9/preferences", {"preferences": {"sign-in": {"sms": False}}})):
+        assert client.http.put(path, body=json.dumps(payload),
+                               headers=json_headers).status_code == 200, path
+    for path in ("/notification-types", "/notification-types/sign-in", "/users/u-9",
+                 "/users/u-9/preferences"):
+        assert client.http.get(path).status_code == 200, path
+    sent = post(client, "/notifications", {"user_id": "u-9", "notification": "sign-in",
+                                           "variables": {"code": "1", "name": "A"}})
+    assert body(sent)["deliveries"][0]["status"] == "queued"
+
+
+def _notify_user(client) -> None:
+    """A notification mail for a user and type, as POST /notifications accepts it: the
+    consumer signs its unsubscribe links."""
+    digest = {"subject": "Digest", "html": "<p>News</p>", "category": "notification"}
+    assert put_template(client, "digest", digest).status_code == 200
+    wiring.services().producer.accept(
+        json.dumps({"to": "d@example.com", "template": "digest"}).encode(), None,
+        audience=Audience("u-1", "weekly-digest"))
 
 
 def _cognito_sign_up(client, aws, monkeypatch, recorder) -> dict[str, str]:
@@ -171,7 +202,8 @@ def _exercise_links(client, aws, recorder) -> None:
     recorder.label = "consume_send_queue"
     consume(client, receive_event(boto3.client("sqs"), aws.send_queue_url))
     recorder.label = names.API_HANDLER
-    path = re.search(r"/l/[A-Za-z0-9_-]{43}", sent_mail()[-1].raw_data).group(0)
+    [path] = {found for mail in sent_mail()
+              for found in re.findall(r"/l/[A-Za-z0-9_-]{43}", mail.raw_data)}
     assert client.http.get(path).status_code == 200
     assert client.http.post(path, body=b"", headers={
         "Content-Type": "application/x-www-form-urlencoded"}).status_code == 303
@@ -184,7 +216,9 @@ def test_every_call_of_each_function_is_allowed_and_every_grant_used(client, aws
     sqs = boto3.client("sqs")
     recorder.label = names.API_HANDLER
     message_id = _exercise_api(client, sqs, aws)
+    _notify_user(client)
     # WHEN a cold consumer gets the mail with a poison record, then the mail again
+    monkeypatch.setenv("HERALD_PUBLIC_BASE_URL", "https://mail.example.com")
     wiring.reset()
     _watch(recorder, aws.region)
     sqs.send_message(QueueUrl=aws.send_queue_url, MessageBody="poison")
@@ -236,7 +270,6 @@ def test_every_call_of_each_function_is_allowed_and_every_grant_used(client, aws
     # AND staff register a webhook receiver on loopback (local mode), which gets the
     # mail's changes
     monkeypatch.setenv("HERALD_LOCAL_MODE", "true")
-    monkeypatch.setenv("HERALD_PUBLIC_BASE_URL", "https://mail.example.com")
     wiring.reset()
     _watch(recorder, aws.region)
     receiver = Receiver()

@@ -26,6 +26,7 @@ FUNCTIONS = {"APIHandler", CONSUMER, "HandleSesFeedback", "Reconcile", "ForwardA
 CHECKOV = PROJECT / ".venv-checkov" / "bin" / "checkov"
 CHECKOV_SKIPS = PROJECT / "infra" / "checkov-skips.json"
 QUOTED_ORIGIN = {"Fn::Sub": "'https://${AdminUiDistribution.DomainName}'"}
+SERVICE_PATHS = ("/emails", "/users/", "/notifications")  # SigV4 callers: no CORS
 
 
 @pytest.fixture(scope="session")
@@ -187,7 +188,8 @@ def test_tables_on_demand_with_ttl_and_the_message_log_index(built, stage):
     tables = _of_type(_resources(built, stage), "AWS::DynamoDB::Table")
     tables.pop("UsersTable")  # holds users for good, no TTL: see the users stream test
     assert set(tables) == {"MessageLogTable", "IdempotencyTable", "RateLimitTable",
-                           "SuppressionTable", "OutboxTable", "WebhooksTable", "LinksTable"}
+                           "SuppressionTable", "OutboxTable", "WebhooksTable",
+                           "PreferencesTable", "NotificationTypesTable", "LinksTable"}
     outbox = _resources(built, stage)["OutboxTable"]
     assert outbox["DeletionPolicy"] == "Delete"
     assert outbox["Properties"]["TableName"] == f"herald-{stage}-outbox"
@@ -216,9 +218,13 @@ def test_alarms_with_their_thresholds_notify_through_the_forwarder(built, stage)
         ("AWS/SQS", "ApproximateAgeOfOldestMessage", 300, 300),
         ("AWS/Lambda", "Errors", 1, 300), ("AWS/Lambda", "Throttles", 1, 300),
         ("Herald", "Failed", 1, 300),
+        ("Herald", "TimeToInbox", 60000, 300),
         ("AWS/SES", "Reputation.BounceRate", 0.05, 300),
         ("AWS/SES", "Reputation.ComplaintRate", 0.001, 300),
         ("AWS/Lambda", "IteratorAge", 300_000, 300)}
+    inbox = alarms_found["AuthTimeToInboxAlarm"]
+    assert inbox["ExtendedStatistic"] == "p95" and "Statistic" not in inbox
+    assert {"Name": "Category", "Value": "auth"} in inbox["Dimensions"]
     functions = {f"herald-{stage}-consume_send_queue", f"herald-{stage}",
                  f"herald-{stage}-handle_ses_feedback", f"herald-{stage}-reconcile",
                  f"herald-{stage}-cognito_email_sender",
@@ -333,8 +339,8 @@ def test_api_is_throttled_and_authorized(built, stage):
 def test_cors_preflight_only_for_admin_routes_and_the_cloudfront_origin(built, stage):
     paths = _resources(built, stage)["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
     for path, methods in paths.items():
-        if (path == "/health" or path.startswith("/emails") or path == "/hooks/{source}"
-                or path == "/l/{token}"):
+        if (path == "/health" or path.startswith(SERVICE_PATHS) or path == "/hooks/{source}"
+                or path in ("/u/{token}", "/preferences/{token}", "/l/{token}")):  # no CORS
             assert "options" not in methods, path
             continue
         params = methods["options"]["x-amazon-apigateway-integration"]["responses"]["default"][

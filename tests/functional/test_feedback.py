@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -19,9 +20,9 @@ HANDLER = "handle_ses_feedback"
 TO = "user@example.com"
 
 
-def sent_mail(client, aws, to=TO):
+def sent_mail(client, aws, to=TO, **send_fields):
     """Send one mail through API and consumer; returns (message id, SES message id)."""
-    message_id = body(send(client, to=to))["message_id"]
+    message_id = body(send(client, to=to, **send_fields))["message_id"]
     consume(client, receive_event(boto3.client("sqs"), aws.send_queue_url))
     entry = status(client, message_id)
     assert entry["status"] == "sent"
@@ -249,3 +250,47 @@ def test_simulated_bounce_through_the_handler_suppresses_the_address(otp, aws):
         otp.lambda_.invoke(HANDLER, event)
     assert status(otp, message_id)["status"] == "bounced"
     assert send(otp, to=bounced).status_code == 422
+
+
+# -- time to inbox: timings on the log, the metric per auth template, `late` --------
+
+def _delivered(client, aws, at: datetime, **send_fields):
+    message_id, ses_id = sent_mail(client, aws, **send_fields)
+    event = ses_event("event-delivery", ses_id)
+    event["delivery"]["timestamp"] = at.isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z")
+    assert feed(client, event) == {"batchItemFailures": []}
+    return status(client, message_id)
+
+
+def _emf(capsys, metric):
+    return [entry for entry in (json.loads(line) for line in capsys.readouterr().out.splitlines()
+                                if line.startswith("{")) if metric in entry]
+
+
+def test_timings_and_the_metric_per_auth_template(otp, aws, capsys):
+    assert body(otp.http.get("/templates/otp"))["category"] == "auth"
+    entry = _delivered(otp, aws, datetime.now(UTC) + timedelta(seconds=2))
+    timings = entry["timings"]
+    assert timings["accepted_at"] == entry["created_at"]
+    assert timings["sent_at"] and timings["delivered_at"].endswith("Z")
+    assert 1_000 <= timings["time_to_inbox_ms"] <= 60_000
+    assert entry["late"] is False
+    [line] = _emf(capsys, "TimeToInbox")
+    assert line["TimeToInbox"] == timings["time_to_inbox_ms"]
+    assert line["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [
+        ["Stage"], ["Stage", "Category"], ["Stage", "Template"]]
+    assert (line["Category"], line["Template"]) == ("auth", "otp")
+
+
+def test_a_code_delivered_after_it_expired_is_marked_late(otp, aws):
+    expires = datetime.now(UTC) + timedelta(minutes=5)
+    entry = _delivered(otp, aws, expires + timedelta(seconds=30),
+                       expires_at=expires.isoformat())
+    assert entry["status"] == "delivered" and entry["late"] is True
+
+
+def test_a_mail_not_yet_delivered_has_no_time_to_inbox(otp, aws):
+    message_id, _ = sent_mail(otp, aws)
+    timings = status(otp, message_id)["timings"]
+    assert timings["delivered_at"] is None and timings["time_to_inbox_ms"] is None

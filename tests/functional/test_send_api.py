@@ -1,6 +1,7 @@
 """POST /emails and GET /emails/{id}: every answer of the contract."""
 from __future__ import annotations
 
+import email
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,27 @@ def _queued(aws):
     messages = sqs.receive_message(QueueUrl=aws.send_queue_url, MaxNumberOfMessages=10,
                                    VisibilityTimeout=0)
     return [json.loads(m["Body"]) for m in messages.get("Messages", [])]
+
+
+def test_a_newer_code_supersedes_the_queued_one_which_is_never_sent(otp, aws):
+    first = body(send(otp, to="ana@example.com", supersede_key="sign-in"))
+    assert first["superseded"] == []
+    second = body(send(otp, to="ana@example.com", supersede_key="sign-in",
+                       variables={"code": "111222", "name": "Bo"}))
+    assert second["superseded"] == [first["message_id"]]
+    other = body(send(otp, to="bo@example.com", supersede_key="sign-in"))
+    assert other["superseded"] == []  # another recipient's group
+    consume(otp, receive_event(boto3.client("sqs"), aws.send_queue_url))
+    statuses = {m: body(otp.http.get(f"/emails/{m}"))["status"]
+                for m in (first["message_id"], second["message_id"], other["message_id"])}
+    assert statuses == {first["message_id"]: "superseded", second["message_id"]: "sent",
+                        other["message_id"]: "sent"}
+    assert sorted(email.message_from_string(m.raw_data)["To"] for m in sent_mail()) == [
+        "ana@example.com", "bo@example.com"]
+    # a mail already sent is not superseded: the next one is simply sent too
+    third = body(send(otp, to="ana@example.com", supersede_key="sign-in"))
+    assert third["superseded"] == []
+    assert send(otp, supersede_key="").status_code == 400
 
 
 def test_accepted_mail_is_queued_small_and_pinned(otp, aws):

@@ -57,6 +57,28 @@ def test_save_send_and_read_the_mail(stack):
     assert status in {"sent", "delivered"}
 
 
+def test_supersede_while_the_consumer_is_paused(stack):
+    base = stack.base
+    assert requests.post(f"{base}/_local/consumer", json={"paused": True},
+                         timeout=5).json() == {"paused": True}
+    try:
+        sends = [requests.post(f"{base}/emails", timeout=5, json={
+            "to": "late@example.com", "template": "otp-code", "supersede_key": "login",
+            "variables": {"code": code, "user_name": "Ana"}}).json()
+            for code in ("111111", "222222")]
+        assert sends[1]["superseded"] == [sends[0]["message_id"]]
+    finally:
+        requests.post(f"{base}/_local/consumer", json={"paused": False}, timeout=5)
+
+    def delivered():
+        mails = requests.get(f"{base}/_local/mail", timeout=5).json()["mail"]
+        return [m for m in mails if m["to"] == "late@example.com"]
+    [mail] = wait_for(delivered, 20, "the newer mail in /_local/mail")
+    assert "222222" in mail["text"] and "111111" not in mail["text"]
+    old = requests.get(f"{base}/emails/{sends[0]['message_id']}", timeout=5).json()
+    assert old["status"] == "superseded"
+
+
 def test_poison_message_reaches_the_dlq_within_30_seconds(stack):
     sqs, info = stack.aws("sqs")
     started = time.monotonic()

@@ -12,6 +12,9 @@ from chalicelib.api import auth
 from chalicelib.errors import Forbidden
 from chalicelib.platform.settings import Settings
 
+# services call these with SigV4; /notification-types is the staff's (editors write)
+SERVICE_PATHS = ("/emails", "/users/", "/notifications")
+
 
 def test_service_routes_use_iam_and_admin_routes_the_staff_pool():
     for path, method, entry in routes():
@@ -19,9 +22,11 @@ def test_service_routes_use_iam_and_admin_routes_the_staff_pool():
             assert entry.authorizer is None
         elif (path, method) == ("/hooks/{source}", "POST"):
             assert entry.authorizer is None  # the webhook signature is its auth
+        elif path in ("/u/{token}", "/preferences/{token}"):
+            assert entry.authorizer is None and entry.cors is None  # the signed link is its auth
         elif path == "/l/{token}":
             assert entry.authorizer is None and entry.cors is None  # the token is the credential
-        elif path.startswith("/emails"):
+        elif path.startswith(SERVICE_PATHS):
             assert isinstance(entry.authorizer, IAMAuthorizer), (method, path)
         else:
             assert isinstance(entry.authorizer, CognitoUserPoolAuthorizer), (method, path)

@@ -16,6 +16,7 @@ from infra.stage import PROJECT, load_stage, read_config
 
 CHALICE = PROJECT / ".chalice"
 STAGES = sorted(read_config()["stages"])
+NOTIFICATIONS_TOPIC = "arn:aws:sns:us-east-1:123456789012:herald-dev-notifications"
 
 
 def test_every_function_is_declared_and_uses_its_own_policy_file():
@@ -86,8 +87,17 @@ def test_consumer_may_send_only_from_the_stages_identity_with_its_configuration_
 def test_only_the_forwarder_publishes_to_the_admin_topic_with_the_topic_key():
     policies = {f: iam.literal_policy(load_stage("dev"), f) for f in iam.POLICIES}
     publishers = {f for f, p in policies.items() for s in p["Statement"]
-                  if "sns:Publish" in s["Action"]}
+                  if "sns:Publish" in s["Action"] and s["Resource"] != [NOTIFICATIONS_TOPIC]}
     assert publishers == {"forward_alarm"}
     [key] = [s for s in policies["forward_alarm"]["Statement"] if s["Sid"] == "EncryptNotice"]
+    assert key["Condition"] == {"ForAnyValue:StringEquals": {
+        "kms:ResourceAliases": "alias/herald-dev-topics"}}
+
+
+def test_the_api_publishes_notifications_to_their_topic_alone_with_the_topic_key():
+    statements = iam.literal_policy(load_stage("dev"), names.API_HANDLER)["Statement"]
+    [publish] = [s for s in statements if "sns:Publish" in s["Action"]]
+    assert publish["Resource"] == [NOTIFICATIONS_TOPIC]
+    [key] = [s for s in statements if s["Sid"] == "EncryptNotifications"]
     assert key["Condition"] == {"ForAnyValue:StringEquals": {
         "kms:ResourceAliases": "alias/herald-dev-topics"}}

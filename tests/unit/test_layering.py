@@ -103,6 +103,10 @@ RULES = {
     "webhooks know nothing of sending, delivery, feedback, templating, operations or api": Rule(
         ("chalicelib/webhooks",), tuple(f"chalicelib.{p}" for p in (
             "sending", "delivery", "feedback", "templating", "operations", "api", "wiring"))),
+    # the links are signed and read here; mail and pages reach the stores they are handed
+    "unsubscribe knows nothing of sending, delivery, records, feedback, operations or api": Rule(
+        ("chalicelib/unsubscribe",), tuple(f"chalicelib.{p}" for p in (
+            "sending", "delivery", "records", "feedback", "operations", "api", "wiring"))),
     # the consumer and the API each hand the gateway what it needs; it calls neither
     "scanner-safe links know nothing of sending, delivery, feedback, operations or api": Rule(
         ("chalicelib/links",), tuple(f"chalicelib.{p}" for p in (
@@ -114,6 +118,16 @@ RULES = {
     "the Cognito intake reaches mail only through the accept path": Rule(
         ("chalicelib/intake/cognito.py",), tuple(f"chalicelib.{p}" for p in (
             "sending", "records", "delivery", "feedback", "operations", "messages"))),
+    # POST /notifications is handed the accept path (and the topic's publish) by the
+    # composition root: it never sends, enqueues or delivers by itself
+    "notifications reach mail only through the accept path they are handed": Rule(
+        ("chalicelib/notifications",), tuple(f"chalicelib.{p}" for p in (
+            "sending", "delivery", "messages", "feedback", "operations", "webhooks", "intake",
+            "api", "wiring")),
+        allowed=("chalicelib.sending.accept.Dispatch", "chalicelib.sending.accept.Audience",
+                 "chalicelib.sending.request.idempotency_key")),
+    "records know nothing of the notifications using them": Rule(
+        ("chalicelib/records",), ("chalicelib.notifications",)),
     "the unit layer runs without emulated AWS, a server or a browser": Rule(
         ("tests/unit",), ("moto", "chalice.test", "local_stack.emulator", "local_stack.server",
                           "stack_process", "requests", "playwright")),

@@ -78,7 +78,10 @@ export function showEditor(main, name) {
         savedVariables = draft.variables;
         unsaved = false;
         versionInfo.textContent = versionNote(baseVersion, "just now");
-        status.show(`Saved as version ${shortVersion(baseVersion)}.`);
+        const warnings = saved.warnings ?? [];
+        status.show(`Saved as version ${shortVersion(baseVersion)}.`
+          + warnings.map((warning) => ` Warning (${warning.field}): ${warning.message}.`).join(""),
+        warnings.length ? "warning" : "ok");
       } catch (error) {
         if (error.status === 409) {
           status.show("Not saved: someone saved this template meanwhile.", "error");

@@ -21,6 +21,20 @@ function summary(template) {
     h("div", {}, h("dt", {}, "Locales"), h("dd", {}, [template.default_locale, ...locales].join(", "))));
 }
 
+// The variables' JSON Schema, for callers who check their payloads in CI (tools.check).
+function contractPanel(name) {
+  const body = h("div");
+  loadInto(body, "the variable contract", () => api.get(path`/templates/${name}/schema`),
+    (schema) => h("details", {},
+      h("summary", {}, `JSON Schema of the variables (${schema.required.length} required)`),
+      h("pre", {class: "schema"}, JSON.stringify(schema, null, 2))));
+  return h("section", {class: "panel", "aria-labelledby": "contract-title"},
+    h("h2", {id: "contract-title"}, "Variable contract"),
+    h("p", {class: "hint"}, "Check a payload against it with ",
+      h("code", {}, `python -m tools.check --template ${name} payload.json`), "."),
+    body);
+}
+
 function versionLabel(version) {
   return `${shortVersion(version.version_id)} · ${formatDateTime(version.updated_at)} · ${version.author}`;
 }
@@ -135,6 +149,7 @@ export function showTemplate(main, name) {
         h("button", {type: "button", class: "danger", onclick: remove}, "Delete"))),
     status.element,
     details,
+    contractPanel(name),
     h("section", {class: "panel", "aria-labelledby": "history-title"},
       h("h2", {id: "history-title"}, "Version history"),
       history,

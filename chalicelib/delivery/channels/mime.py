@@ -1,7 +1,7 @@
 """Builds the raw MIME message Herald hands to SES, and proves it says what was meant.
 
-Raw MIME lets Herald set its own Message-ID and headers (List-Unsubscribe
-later) and keeps text and HTML as one multipart/alternative.
+Raw MIME lets Herald set its own Message-ID and headers (List-Unsubscribe)
+and keeps text and HTML as one multipart/alternative.
 
 Headers whose values come from data (the rendered subject, the template's
 sender and reply-to, the recipient) are encoded here, by Herald, into 7-bit
@@ -13,6 +13,12 @@ its header folding cannot turn an encoded CR/LF back into a real one (CPython
 CVE-2024-6923, present in 3.11.7) whatever the interpreter's patch level.
 Only the body parts, which carry no data in their headers, are built by `email`.
 
+Notification mail for a user carries RFC 8058's one-click unsubscribe:
+`List-Unsubscribe: <url>` (the URL checked to be a plain http(s) URL with no
+space, comma or angle bracket, so it cannot end the list or add a header) and
+`List-Unsubscribe-Post: List-Unsubscribe=One-Click`, each on one unfolded
+line (some DKIM verifiers fail on a folded List-Unsubscribe).
+
 The result is then parsed back and checked: exactly Herald's headers, once
 each, the one recipient meant, the subject and both bodies as rendered.
 Anything else raises UnsafeMessage: a permanent failure, since the same
@@ -23,7 +29,7 @@ from __future__ import annotations
 import base64
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import SMTP
@@ -45,6 +51,9 @@ _ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_
 _MAILBOX = re.compile(r"\s*(?:(?P<name>[^<>]*?)\s*<(?P<angle>[^<>]*)>|(?P<bare>[^<>]*?))\s*")
 _HERALD_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 _LONGEST_PLAIN_WORD = 50  # longer words are encoded, which can be split across lines
+# RFC 3986's characters less the comma (RFC 2369's list separator); one line under 998
+_UNSUBSCRIBE_URL = re.compile(r"https?://[A-Za-z0-9._~:/?#\[\]@!$&'()*+;=%-]{1,900}")
+ONE_CLICK = "List-Unsubscribe=One-Click"
 
 
 class UnsafeMessage(Unprocessable, ValueError):
@@ -63,6 +72,7 @@ class _Intent:
     subject: str
     text: str
     html: str
+    exact: dict[str, str] = field(default_factory=dict)  # header -> value, read back as is
 
 
 def one_line(text: str) -> str:
@@ -72,22 +82,30 @@ def one_line(text: str) -> str:
 
 
 def build_mime(mail: RenderedMail, to: str, sender: str, reply_to: str | None,
-               herald_id: str) -> bytes:
-    """The raw message for SES, checked; raises UnsafeMessage when it cannot be made safe."""
+               herald_id: str, unsubscribe_url: str | None = None) -> bytes:
+    """The raw message for SES, checked; raises UnsafeMessage when it cannot be made safe.
+    With `unsubscribe_url` it carries RFC 8058's one-click unsubscribe headers."""
     if not _HERALD_ID.fullmatch(herald_id):
         raise UnsafeMessage("the Herald message id is not a plain token")
     mailboxes = {"From": _mailbox(sender, "sender"), "To": ("", _mailbox(to, "to")[1])}
     if reply_to:
         mailboxes["Reply-To"] = _mailbox(reply_to, "reply_to")
+    exact: dict[str, str] = {}
+    if unsubscribe_url is not None:
+        if not _UNSUBSCRIBE_URL.fullmatch(unsubscribe_url):
+            raise UnsafeMessage("the unsubscribe link is not a plain http(s) URL")
+        exact = {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": ONE_CLICK}
     subject = one_line(mail.subject)
     try:
-        raw = _headers(mailboxes, subject, herald_id).encode("ascii") + _bodies(mail)
+        head = _headers(mailboxes, subject, herald_id) + "".join(
+            f"{name}: {value}\r\n" for name, value in exact.items())
+        raw = head.encode("ascii") + _bodies(mail)
     except UnicodeError:
         raise UnsafeMessage("the mail holds text that is not valid Unicode "
                             "(a lone surrogate)") from None
-    names = (*mailboxes, "Subject", "Date", "Message-ID", "X-Herald-Message-Id",
+    names = (*mailboxes, "Subject", "Date", "Message-ID", "X-Herald-Message-Id", *exact,
              "MIME-Version", "Content-Type")
-    _verify(raw, _Intent(names, mailboxes, subject, mail.text, mail.html))
+    _verify(raw, _Intent(names, mailboxes, subject, mail.text, mail.html, exact))
     return raw
 
 
@@ -188,6 +206,8 @@ def _verify(raw: bytes, intent: _Intent) -> None:
         found = [(_squeezed(a.display_name), a.addr_spec) for a in parsed[name].addresses]
         if found != [(_squeezed(mailbox[0]), mailbox[1])]:
             raise UnsafeMessage(f"the {name} header does not name the mailbox meant")
+    if any(str(parsed[name]) != value for name, value in intent.exact.items()):
+        raise UnsafeMessage("the unsubscribe headers do not read back as set")
     if str(parsed["Subject"]) != intent.subject:
         raise UnsafeMessage("the subject does not read back as rendered")
     parts = list(parsed.iter_parts())
