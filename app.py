@@ -24,6 +24,7 @@ from chalicelib.api.http import (
     query,
     require_json_content,
 )
+from chalicelib.api.link_pages import link_response
 from chalicelib.api.routes import RouteGroup
 from chalicelib.errors import HeraldError
 from chalicelib.platform import logs, paging
@@ -392,3 +393,21 @@ def save_preferences(token):
 def consume_sms_queue(event):
     remaining_ms = event.context.get_remaining_time_in_millis() if event.context else None
     return services().sms_consumer.handle(event.to_dict()["Records"], remaining_ms)
+
+
+# Scanner-safe links (chalicelib/links/): public by design, the token is the credential;
+# HTML pages, no CORS. GET and HEAD never change anything but the log (mail scanners
+# fetch every link); only POST, the page's button, redirects.
+_LINK_FORM_BODIES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+
+
+@public.route("/l/{token}", methods=("GET", "HEAD"), content_types=_LINK_FORM_BODIES)
+def link_page(token):
+    request = app.current_request
+    return link_response(services().link_gateway.view(
+        token, request.method, request.headers.get("user-agent")))
+
+
+@public.route("/l/{token}", methods=("POST",), content_types=_LINK_FORM_BODIES)
+def follow_link(token):
+    return link_response(services().link_gateway.follow(token))

@@ -21,6 +21,8 @@ if TYPE_CHECKING:  # named for type checkers only: each is imported on first use
     from chalicelib.delivery.channels.sms import SmsChannel
     from chalicelib.feedback import FeedbackHandler
     from chalicelib.intake import CognitoEmailSender, HookIntake, WelcomeSender
+    from chalicelib.links.gateway import LinkGateway
+    from chalicelib.links.store import LinkStore
     from chalicelib.messages import ChannelTopic, SendQueue
     from chalicelib.notifications import Notifier, Profiles
     from chalicelib.operations import AlarmForwarder, QueueAdmin, SuppressionAdmin
@@ -135,10 +137,13 @@ class Services:
     @cached_property
     def email_channel(self) -> EmailChannel:
         from chalicelib.delivery.channels.email import EmailChannel, SesTransport
+        from chalicelib.links.issuer import LinkIssuer
 
         transport = SesTransport(self._client("sesv2"), self.settings.ses_configuration_set)
+        gateway = LinkIssuer(self.link_store, self.settings.public_base_url,
+                             self.settings.local_mode, self.settings.link_ttl_s)
         return EmailChannel(self.cache, transport, self.settings.default_sender,
-                            self.mail_links)
+                            self.mail_links, gateway)
 
     def _consumer(self, channel: Channel[Any] | None = None, queue: SendQueue | None = None,
                   rate: float | None = None) -> Consumer:
@@ -374,6 +379,19 @@ class Services:
 
         # users' preferences and the notification types (chalicelib/records/, issue 15)
         return SelfService(self.link_signer, self.preferences, self.notification_types)
+
+    # Scanner-safe links (chalicelib/links/)
+    @cached_property
+    def link_store(self) -> LinkStore:
+        from chalicelib.links.store import LinkStore
+
+        return LinkStore(self.dynamodb, self.settings.links_table)
+
+    @cached_property
+    def link_gateway(self) -> LinkGateway:
+        from chalicelib.links.gateway import LinkGateway
+
+        return LinkGateway(self.link_store, self.message_log)
 
 
 _services: Services | None = None

@@ -34,6 +34,7 @@ OUTBOX = "${OutboxTable.Arn}"
 WEBHOOKS = "${WebhooksTable.Arn}"
 WEBHOOKS_QUEUE = "${WebhooksQueue.Arn}"
 MESSAGE_LOG_STREAM = "${MessageLogTable.StreamArn}"
+LINKS = "${LinksTable.Arn}"
 CONFIGURATION_SET = _ACCOUNT % ("ses", "configuration-set/${SesConfigurationSet}")
 SES_IDENTITY = _ACCOUNT % ("ses", "identity/${SenderDomain}")
 ADMIN_TOPIC = "${AdminTopic}"
@@ -135,6 +136,8 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
                                          "${TopicKeyAlias}"),)),
         Grant("UnsubscribeKey", ("ssm:GetParameter",), (UNSUBSCRIBE_KEY,)),
         Grant("EnqueueSms", ("sqs:SendMessage",), (SMS_QUEUE,)),  # test-send of an SMS
+        # GET/HEAD /l/{token} read a link, POST /l/{token} marks it followed
+        Grant("Links", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (LINKS,)),
     ),
     "consume_send_queue": (
         _poll(SEND_QUEUE),
@@ -150,6 +153,8 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("Suppressions", ("dynamodb:ConditionCheckItem",), (SUPPRESSIONS,)),
         Grant("Outbox", ("dynamodb:DeleteItem",), (OUTBOX,)),  # inside a transaction
         Grant("UnsubscribeKey", ("ssm:GetParameter",), (UNSUBSCRIBE_KEY,)),
+        # a mail's gateway links, recorded while it is built (conditional: a retry keeps them)
+        Grant("Links", ("dynamodb:PutItem",), (LINKS,)),
     ),
     "handle_ses_feedback": (
         _poll(FEEDBACK_QUEUE),
@@ -305,6 +310,7 @@ def _literals(stage: StageConfig) -> dict[str, str]:
         "NotificationTypesTable.Arn": table("HERALD_NOTIFICATION_TYPES_TABLE"),
         "NotificationsTopic": env["HERALD_NOTIFICATIONS_TOPIC_ARN"],
         "SmsQueue.Arn": queue("HERALD_SMS_QUEUE_URL"),
+        "LinksTable.Arn": table("HERALD_LINKS_TABLE"),
         **_stage_values(stage),
     }
 

@@ -64,6 +64,8 @@ STAGE_ENV: tuple[EnvOutput, ...] = (
     EnvOutput("HERALD_SMS_QUEUE_URL", "SmsQueueUrl", _ref("SmsQueue")),
     EnvOutput("HERALD_SMS_QUEUE_NAME", "SmsQueueName", _att("SmsQueue", "QueueName")),
     EnvOutput("HERALD_SMS_DLQ_URL", "SmsDeadLetterQueueUrl", _ref("SmsDeadLetterQueue")),
+    # Scanner-safe links
+    EnvOutput("HERALD_LINKS_TABLE", "LinksTableName", _ref("LinksTable")),
 )
 
 # Outputs the deploy tools and the README need beyond the env vars.

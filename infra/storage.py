@@ -19,9 +19,13 @@ TABLE_RESOURCES = {
     "webhooks_table": ("WebhooksTable", "webhooks"),
     "preferences_table": ("PreferencesTable", "preferences"),
     "notification_types_table": ("NotificationTypesTable", "notification-types"),
+    "links_table": ("LinksTable", "links"),
 }
 _KEPT_TABLES = {"message_log_table", "suppression_table", "webhooks_table",
                 "preferences_table", "notification_types_table"}
+# point-in-time recovery besides the kept tables: a lost links table breaks every link
+# in mail already sent (they live for hours), so it can be restored
+_RECOVERABLE_TABLES = _KEPT_TABLES | {"links_table"}
 BLOCK_PUBLIC = {"BlockPublicAcls": True, "BlockPublicPolicy": True,
                 "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
 SSE_S3 = {"ServerSideEncryptionConfiguration": [
@@ -179,7 +183,7 @@ def _table(stage: StageConfig, setting: str) -> dict[str, Any]:
     if setting in STREAMS:
         properties["StreamSpecification"] = {"StreamViewType": STREAMS[setting]}
     policy = "Retain" if setting in _KEPT_TABLES else "Delete"
-    if setting in _KEPT_TABLES:
+    if setting in _RECOVERABLE_TABLES:
         properties["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
     return {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": policy,
             "UpdateReplacePolicy": policy, "Properties": properties}

@@ -68,7 +68,7 @@ class LocalStack:
         urls = self._create_resources()
         environment.apply(endpoint, urls["queue_url"], urls["dlq_url"])
         os.environ.update(self._cognito_keys())
-        # the links in notification mail point at this server (chalicelib/unsubscribe/)
+        # the links Herald puts in mail point at this server (/u/, /preferences/, /l/)
         os.environ.setdefault("HERALD_PUBLIC_BASE_URL", f"http://{HOST}:{self.port}")
         os.environ.update({"HERALD_WEBHOOKS_QUEUE_URL": urls["webhooks_queue_url"],
                            "HERALD_MESSAGE_LOG_STREAM_ARN": urls["message_log_stream_arn"]})

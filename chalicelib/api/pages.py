@@ -1,4 +1,5 @@
-"""The few HTML pages Herald serves to the people it mails (unsubscribe, preferences).
+"""The few HTML pages Herald serves to the people it mails (unsubscribe, preferences;
+the link gateway's pages, chalicelib/api/link_pages.py, use the same frame).
 
 Every value is escaped by markupsafe; the pages load nothing from elsewhere, and a
 strict Content-Security-Policy allows only their own inline style (by its hash)
@@ -42,7 +43,8 @@ HEADERS = {
 _CHANNEL_NAMES = {"email": "Email", "sms": "Text message (SMS)"}
 
 
-def _page(title: str, content: Markup, status: int = 200) -> Response:
+def page(title: str, content: Markup, status: int = 200) -> Response:
+    """`content` under one heading, in the pages' frame, style and headers."""
     html = Markup(
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
@@ -64,7 +66,7 @@ def unsubscribe_offer(offer: Offer) -> Response:
         '<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click">'
         "<button type=\"submit\">Unsubscribe</button></form>{more}"
     ).format(what=offer.description, more=_preferences_link(offer))
-    return _page("Unsubscribe", content)
+    return page("Unsubscribe", content)
 
 
 def unsubscribed(offer: Offer) -> Response:
@@ -72,13 +74,13 @@ def unsubscribed(offer: Offer) -> Response:
     content = Markup("<p role=\"status\">You will no longer receive <strong>{what}</strong> "
                      "by email.</p>{more}").format(what=offer.description,
                                                    more=_preferences_link(offer))
-    return _page("You are unsubscribed", content)
+    return page("You are unsubscribed", content)
 
 
 def preferences(toggles: list[Toggle], saved: bool = False) -> Response:
     """GET and POST /preferences/{token}: a box per notification type and channel."""
     if not toggles:
-        return _page("Your notifications",
+        return page("Your notifications",
                      Markup("<p>There are no notifications to choose from.</p>"))
     fieldsets = Markup("").join(
         Markup("<fieldset><legend>{what}</legend>{boxes}</fieldset>").format(
@@ -95,7 +97,7 @@ def preferences(toggles: list[Toggle], saved: bool = False) -> Response:
         '{status}<form method="post">{fieldsets}<button type="submit">Save</button></form>'
         '<p class="note">Security mail (sign-in codes, password resets) is always sent.</p>'
     ).format(status=status, fieldsets=fieldsets)
-    return _page("Your notifications", content)
+    return page("Your notifications", content)
 
 
 def error_page(error: HeraldError) -> Response:
@@ -108,7 +110,7 @@ def error_page(error: HeraldError) -> Response:
                else "This could not be done just now; please try again in a few minutes")
     content = Markup("<p>{message}.</p><p class=\"note\">Nothing was changed.</p>").format(
         message=message)
-    return _page(title, content, status)
+    return page(title, content, status)
 
 
 def page_or_error(build: Callable[[], Response]) -> Response:

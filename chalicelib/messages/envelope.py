@@ -57,6 +57,11 @@ class Envelope:
         return self.body.get("expires_at")
 
     @property
+    def link_seed(self) -> str | None:
+        """The mail's gateway-link seed (chalicelib/links/tokens.py), when it has links."""
+        return self.body.get("link_seed")
+
+    @property
     def audience(self) -> Audience | None:
         """The user and notification type this mail is for (None: mail to an address)."""
         user_id, kind = self.body.get("user_id"), self.body.get("notification_type")
@@ -76,14 +81,18 @@ class Audience:
 def send_body(message_id: str, to: str, template: str, version: str, pins: dict[str, str],
               locale: str | None, variables: dict[str, Any], secret: list[str],
               expires_at: float | None, enqueued_at_ms: int, channel: str = EMAIL,
-              audience: Audience | None = None) -> dict[str, Any]:
-    """The body of a `send` message (secret variables in clear: the consumer renders them)."""
+              audience: Audience | None = None,
+              link_seed: str | None = None) -> dict[str, Any]:
+    """The body of a `send` message (secret variables in clear: the consumer renders them;
+    `link_seed`, as secret, makes the same gateway tokens on every attempt of the mail)."""
     body = {"v": VERSION, "kind": SEND, "channel": channel, "message_id": message_id, "to": to,
             "template": template, "version": version, "pins": pins, "locale": locale,
             "variables": variables, "secret": secret, "expires_at": expires_at,
             "enqueued_at": enqueued_at_ms}
     if audience is not None:
         body.update(user_id=audience.user_id, notification_type=audience.notification_type)
+    if link_seed is not None:  # added within version 1, only to mail with link variables
+        body["link_seed"] = link_seed
     return body
 
 

@@ -112,6 +112,11 @@ class Settings:
     sms_auth_rate_limit_per_hour: int = 5
     sms_sender_id: str = ""
     sms_max_send_rate: float = 10.0
+    # Scanner-safe links (chalicelib/links/): the gateway's table (its links are made
+    # under public_base_url above) and how long a link lives when the send names no
+    # expires_at and its template no link_ttl_s
+    links_table: str = "herald-dev-links"
+    link_ttl_s: int = 24 * 3600
 
     @property
     def sender_domain(self) -> str:

@@ -105,9 +105,14 @@ class MessageLog:
             return item.get("write_id") == {"S": write_id}  # the item as the refusal found it
         return True
 
-    def note(self, message_id: str, status: str, detail: str) -> bool:
-        """Append an event without changing the status (only while it is `status`)."""
+    def note(self, message_id: str, status: str, detail: str, *, event: str | None = None,
+             extra: dict[str, Any] | None = None) -> bool:
+        """Append an event without changing the status (only while it is `status`);
+        `event` names what happened when it is not a status (`link_viewed`)."""
         now = self.clock()
+        appended = {"status": status, "at": iso_time(now), "detail": detail, **(extra or {})}
+        if event:
+            appended["event"] = event
         try:
             self.db.update_item(
                 TableName=self.table, Key=self._key(message_id),
@@ -115,7 +120,7 @@ class MessageLog:
                 ConditionExpression="#s = :status", ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues=dynamo.values({
                     ":at": iso_time(now), ":status": status, ":empty": [],
-                    ":event": [{"status": status, "at": iso_time(now), "detail": detail}]}))
+                    ":event": [appended]}))
         except Exception as exc:
             if dynamo.error_code(exc) == "ConditionalCheckFailedException":
                 return False

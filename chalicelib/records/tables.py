@@ -20,6 +20,8 @@ TABLES: dict[str, tuple[str, list[str]]] = {
     # per user and notification type (sort key below), and the notification types
     "preferences_table": ("user_id", []),
     "notification_types_table": ("name", []),
+    # scanner-safe links, keyed by the SHA-256 of the token (chalicelib/links/store.py)
+    "links_table": ("token_digest", []),
 }
 
 # table setting name -> its sort key (tables without one: absent)

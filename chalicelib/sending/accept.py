@@ -30,6 +30,7 @@ from chalicelib.errors import (
     TooManyRequests,
     Unprocessable,
 )
+from chalicelib.links.tokens import new_seed
 from chalicelib.messages import envelope
 from chalicelib.messages.envelope import Audience
 from chalicelib.messages.queue import SendQueue
@@ -103,6 +104,7 @@ class Producer:
                 raise Unprocessable(
                     f"template {request.template!r} is an {compiled.doc.channel} template; "
                     f"this request sends {channel}", field="template", code="wrong_channel")
+            compiled.check_links(request.variables, allow_http=self.settings.local_mode)
             if channel == envelope.SMS:
                 locale = compiled.render_sms(request.variables, request.locale).locale
             else:
@@ -112,7 +114,8 @@ class Producer:
             body = envelope.encode(envelope.send_body(
                 message_id, request.recipient, request.template, compiled.version,
                 compiled.pins, locale, request.variables, compiled.secret_names,
-                request.expires_at, int(self.clock() * 1000), channel, audience))
+                request.expires_at, int(self.clock() * 1000), channel, audience,
+                link_seed=new_seed() if compiled.link_names else None))
             with logs.bind(message_id=message_id):
                 replayed = self._record(request, compiled, message_id, locale, body,
                                         key, request_hash(json.loads(raw_body),

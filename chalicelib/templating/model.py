@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
 from chalicelib.addresses import parse_address
-from chalicelib.errors import BadRequest
+from chalicelib.errors import BadRequest, Unprocessable
 from chalicelib.messages.envelope import CHANNELS, EMAIL, SMS
 from chalicelib.platform.settings import get_settings
 
@@ -26,8 +26,13 @@ _MAIL_ONLY = ("subject", "html", "sender", "reply_to")
 MAX_USER_TAGS = 6  # S3 allows 10 tags per object; Herald uses 4 of its own
 _FIELDS = {"subject", "html", "text", "description", "category", "variables", "sender",
            "reply_to", "tags", "default_locale", "locales", "rate_limit_per_hour",
-           "base_version", "name", "channel"}
-_VARIABLE_FIELDS = {"required", "secret", "sample", "default", "description"}
+           "base_version", "name", "channel", "link_ttl_s", "link_single_use"}
+_VARIABLE_FIELDS = {"required", "secret", "sample", "default", "description", "link"}
+# A link variable's value: an absolute http(s) URL without white space or control characters
+_LINK_TARGET = re.compile(r"(?P<scheme>https?)://[^\s\x00-\x1f\x7f/?#@]+"
+                          r"(?:[/?#][^\s\x00-\x1f\x7f]*)?", re.IGNORECASE)
+MAX_LINK_TARGET = 2048
+MAX_LINK_TTL_S = 30 * 86400
 # One mailbox: `addr@domain`, or `Display Name <addr@domain>` (name quoted or a plain
 # phrase). Anything else (lists, groups, comments, stray brackets) is refused.
 _MAILBOX = re.compile(r'(?:(?P<name>"(?:[^"\\]|\\.)*"|[^"<>@,;:\\\[\]()]*?)\s*<(?P<angle>[^<>]+)>'
@@ -44,6 +49,8 @@ class Variable:
     sample: Any = None
     default: Any = None
     description: str = ""
+    # sent through the scanner-safe gateway (`{public base}/l/{token}`), never as given
+    link: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,10 @@ class TemplateDoc:
     default_locale: str = "en"
     locales: dict[str, dict[str, str]] = field(default_factory=dict)
     rate_limit_per_hour: int | None = None
+    # the gateway links of a mail: how long they live when the send names no expires_at,
+    # and whether a link may be followed once only
+    link_ttl_s: int | None = None
+    link_single_use: bool = False
     channel: str = EMAIL
 
     @property
@@ -70,7 +81,8 @@ class TemplateDoc:
 
     @property
     def secret_names(self) -> list[str]:
-        return sorted(n for n, v in self.variables.items() if v.secret)
+        """Variables whose values are never shown: the secret ones and the link targets."""
+        return sorted(n for n, v in self.variables.items() if v.secret or v.link)
 
     def part(self, part: str, locale: str) -> str | None:
         """The source of `part` for `locale`, falling back to the default locale."""
@@ -93,12 +105,15 @@ class TemplateDoc:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["variables"] = {n: _variable_dict(v) for n, v in self.variables.items()}
+        for key in ("link_ttl_s", "link_single_use"):  # unset: as before links existed
+            if not data[key]:
+                data.pop(key)
         return data
 
 
 def _variable_dict(variable: Variable) -> dict[str, Any]:
     data = asdict(variable)
-    for key in ("default", "description"):
+    for key in ("default", "description", "link"):
         if not data[key] and data[key] is not False and data[key] != 0:
             data.pop(key)
     return data
@@ -139,14 +154,53 @@ def _variables(raw: Any) -> dict[str, Variable]:
         unknown = set(spec) - _VARIABLE_FIELDS
         if unknown:
             raise BadRequest(f"unknown key {sorted(unknown)[0]!r}", field=where)
-        for flag in ("required", "secret"):
+        for flag in ("required", "secret", "link"):
             if flag in spec and not isinstance(spec[flag], bool):
                 raise BadRequest(f"{flag} must be true or false", field=f"{where}.{flag}")
+        if spec.get("link"):
+            _link_declaration(spec, where)
         declared[name] = Variable(required=spec.get("required", True),
                                   secret=spec.get("secret", False),
                                   sample=spec.get("sample"), default=spec.get("default"),
-                                  description=str(spec.get("description") or ""))
+                                  description=str(spec.get("description") or ""),
+                                  link=spec.get("link", False))
     return declared
+
+
+def _link_declaration(spec: Mapping[str, Any], where: str) -> None:
+    """A link variable shows an http(s) sample (previews and the save check render it) and
+    has no default: a default target would send every mail to the same place."""
+    sample = spec.get("sample")
+    if not isinstance(sample, str) or not _LINK_TARGET.fullmatch(sample):
+        raise BadRequest("a link variable needs a sample that is an http(s) URL",
+                         field=f"{where}.sample")
+    if spec.get("default") is not None:
+        raise BadRequest("a link variable has no default: each send names its target",
+                         field=f"{where}.default")
+
+
+def check_link_target(name: str, value: Any, allow_http: bool) -> None:
+    """422 naming the variable unless `value` is an absolute https URL (http too when
+    `allow_http`, the local stack): the gateway redirects there, so nothing else."""
+    match = _LINK_TARGET.fullmatch(value) if isinstance(value, str) else None
+    if (match is None or len(value) > MAX_LINK_TARGET
+            or (match["scheme"].lower() != "https" and not allow_http)):
+        schemes = "an http(s)" if allow_http else "an https"
+        raise Unprocessable(f"variable {name!r} is a link: it must be {schemes} URL of at "
+                            f"most {MAX_LINK_TARGET} characters", field=f"variables.{name}",
+                            code="invalid_link")
+
+
+def _link_settings(payload: Mapping[str, Any]) -> tuple[int | None, bool]:
+    ttl = payload.get("link_ttl_s")
+    if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool)
+                            or not 60 <= ttl <= MAX_LINK_TTL_S):
+        raise BadRequest(f"link_ttl_s must be a number of seconds from 60 to {MAX_LINK_TTL_S}",
+                         field="link_ttl_s")
+    single_use = payload.get("link_single_use", False)
+    if not isinstance(single_use, bool):
+        raise BadRequest("link_single_use must be true or false", field="link_single_use")
+    return ttl, single_use
 
 
 def _locales(raw: Any, parts: tuple[str, ...] = PARTS) -> dict[str, dict[str, str]]:
@@ -256,6 +310,7 @@ def parse_template(name: str, payload: Any, sending_domain: str | None = None) -
     default_locale = payload.get("default_locale", "en")
     if not isinstance(default_locale, str) or not LOCALE_PATTERN.match(default_locale):
         raise BadRequest("a locale looks like en or pt-BR", field="default_locale")
+    link_ttl_s, link_single_use = _link_settings(payload)
     return TemplateDoc(
         name=name,
         subject=subject,
@@ -271,4 +326,6 @@ def parse_template(name: str, payload: Any, sending_domain: str | None = None) -
         locales=_locales(payload.get("locales"), CHANNEL_PARTS[channel]),
         rate_limit_per_hour=rate_limit,
         channel=channel,
+        link_ttl_s=link_ttl_s,
+        link_single_use=link_single_use,
     )

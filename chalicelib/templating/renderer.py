@@ -17,7 +17,7 @@ from jinja2.exceptions import SecurityError, TemplateError
 from chalicelib.errors import RenderError, TemplateInvalid
 from chalicelib.messages.envelope import SMS
 from chalicelib.platform import redaction
-from chalicelib.templating.model import TemplateDoc, Variable
+from chalicelib.templating.model import TemplateDoc, Variable, check_link_target
 from chalicelib.templating.sandbox import (
     WORK_FACTOR,
     RenderLimitExceeded,
@@ -188,7 +188,19 @@ class CompiledTemplate:
 
     @property
     def secret_names(self) -> list[str]:
-        return sorted(n for n, v in self.variables.items() if v.secret)
+        """Values never shown (logs, the message log, the DLQ view): secrets and link targets."""
+        return sorted(n for n, v in self.variables.items() if v.secret or v.link)
+
+    @property
+    def link_names(self) -> list[str]:
+        """Variables sent as scanner-safe gateway links (chalicelib/links/)."""
+        return sorted(n for n, v in self.variables.items() if v.link)
+
+    def check_links(self, variables: Mapping[str, Any], allow_http: bool = False) -> None:
+        """422 naming the first link variable whose value is not an absolute https URL."""
+        for name in self.link_names:
+            if name in variables:
+                check_link_target(name, variables[name], allow_http)
 
     def context(self, variables: Mapping[str, Any]) -> dict[str, Any]:
         """Apply defaults and refuse missing or undeclared variables, by name."""
@@ -382,6 +394,19 @@ def _first_use(ast: nodes.Template, name: str) -> int:
     return min((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), default=1)
 
 
+def _check_link_uses(compiled: CompiledTemplate, key: str, used: set[str]) -> None:
+    """A link variable belongs in the bodies (an href, or written out as text), never in
+    the subject: previews and lock screens show a subject, and a link there helps nobody."""
+    if not key.startswith("@subject:"):
+        return
+    links = sorted(used & set(compiled.link_names))
+    if links:
+        line = _first_use(compiled.env.parse(compiled.sources[key]), links[0])
+        raise TemplateInvalid(f"line {line}: link variable {links[0]!r} may be used in the "
+                              "html and text bodies only (an href or the link as text)",
+                              field=field_of(key, compiled.doc.default_locale), line=line)
+
+
 def check_template(compiled: CompiledTemplate) -> None:
     """Save-time checks: declared variables cover all uses; samples render in each locale."""
     declared = set(compiled.variables)
@@ -393,6 +418,7 @@ def check_template(compiled: CompiledTemplate) -> None:
             raise TemplateInvalid(
                 f"line {line}: uses undeclared variable {missing[0]!r}; declare it under variables",
                 field=field_of(key, compiled.doc.default_locale), line=line)
+        _check_link_uses(compiled, key, used)
     if compiled.doc.category == "layout":
         return
     for locale in [compiled.doc.default_locale, *compiled.doc.locales]:

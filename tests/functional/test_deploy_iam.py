@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 
 import boto3
 from boto_calls import CallRecorder, allows, needs
@@ -19,6 +20,7 @@ from helpers import (
     put_template,
     receive_event,
     send,
+    sent_mail,
     stream_record,
 )
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -222,6 +224,24 @@ def _exercise_webhooks(client, aws, recorder, receiver) -> None:
     assert client.http.delete("/webhooks/crm").status_code == 204
 
 
+def _exercise_links(client, aws, recorder) -> None:
+    """A mail with a scanner-safe link: the consumer records the link, the API shows its
+    page and follows it."""
+    report = {"subject": "Report", "html": '<a href="{{ report }}">Open</a>',
+              "variables": {"report": {"link": True, "sample": "https://app.example.com/r"}}}
+    assert put_template(client, "report", report).status_code == 200
+    assert send(client, to="reader@example.com", template="report",
+                variables={"report": "https://app.example.com/r/1"}).status_code == 202
+    recorder.label = "consume_send_queue"
+    consume(client, receive_event(boto3.client("sqs"), aws.send_queue_url))
+    recorder.label = names.API_HANDLER
+    [path] = {found for mail in sent_mail()
+              for found in re.findall(r"/l/[A-Za-z0-9_-]{43}", mail.raw_data)}
+    assert client.http.get(path).status_code == 200
+    assert client.http.post(path, body=b"", headers={
+        "Content-Type": "application/x-www-form-urlencoded"}).status_code == 303
+
+
 def test_every_call_of_each_function_is_allowed_and_every_grant_used(client, aws, monkeypatch):
     # GIVEN the dev stage under moto, every boto3 call recorded per function
     recorder = CallRecorder()
@@ -292,6 +312,9 @@ def test_every_call_of_each_function_is_allowed_and_every_grant_used(client, aws
         receiver.close()
     # AND an SMS is test-sent, lost on its way to the SMS queue, requeued and texted
     _exercise_sms(client, aws, recorder)
+    # AND a mail with a scanner-safe link goes out, and its link is viewed and followed
+    recorder.label = names.API_HANDLER
+    _exercise_links(client, aws, recorder)
     # THEN each call is allowed by the policy of the function that made it
     stage = load_stage("dev")
     stage = type(stage)(**{**stage.__dict__, "env": {**stage.env, **keys}})  # moto's key ids

@@ -191,7 +191,7 @@ def test_tables_on_demand_with_ttl_and_the_message_log_index(built, stage):
     tables.pop("UsersTable")  # holds users for good, no TTL: see the users stream test
     assert set(tables) == {"MessageLogTable", "IdempotencyTable", "RateLimitTable",
                            "SuppressionTable", "OutboxTable", "WebhooksTable",
-                           "PreferencesTable", "NotificationTypesTable"}
+                           "PreferencesTable", "NotificationTypesTable", "LinksTable"}
     outbox = _resources(built, stage)["OutboxTable"]
     assert outbox["DeletionPolicy"] == "Delete"
     assert outbox["Properties"]["TableName"] == f"herald-{stage}-outbox"
@@ -203,6 +203,10 @@ def test_tables_on_demand_with_ttl_and_the_message_log_index(built, stage):
                                                     "Enabled": True}
     [index] = tables["MessageLogTable"]["GlobalSecondaryIndexes"]
     assert index["IndexName"] == "by_ses_message_id"
+    links = tables["LinksTable"]  # keyed by the token's digest, restorable, encrypted
+    assert links["KeySchema"] == [{"AttributeName": "token_digest", "KeyType": "HASH"}]
+    assert links["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert links["SSESpecification"] == {"SSEEnabled": True}
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -339,7 +343,7 @@ def test_cors_preflight_only_for_admin_routes_and_the_cloudfront_origin(built, s
     paths = _resources(built, stage)["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
     for path, methods in paths.items():
         if (path == "/health" or path.startswith(SERVICE_PATHS) or path == "/hooks/{source}"
-                or path in ("/u/{token}", "/preferences/{token}")):  # signed links, no CORS
+                or path in ("/u/{token}", "/preferences/{token}", "/l/{token}")):  # no CORS
             assert "options" not in methods, path
             continue
         params = methods["options"]["x-amazon-apigateway-integration"]["responses"]["default"][

@@ -1,6 +1,7 @@
 """The local stack as a newcomer runs it: a subprocess over real HTTP and boto3."""
 from __future__ import annotations
 
+import re
 import signal
 import time
 
@@ -15,6 +16,12 @@ from local_stack.server import free_port, port_is_free
 def stack():
     with running_stack() as running:
         yield running
+
+
+def _mail_to(base: str, address: str) -> list[dict]:
+    """The mails to `address` in /_local/mail."""
+    mails = requests.get(f"{base}/_local/mail", timeout=5).json()["mail"]
+    return [mail for mail in mails if mail["to"] == address]
 
 
 def test_starter_templates_and_admin_ui_are_served(stack):
@@ -40,10 +47,8 @@ def test_save_send_and_read_the_mail(stack):
     assert accepted.status_code == 202, accepted.text
     message_id = accepted.json()["message_id"]
 
-    def delivered():
-        mails = requests.get(f"{base}/_local/mail", timeout=5).json()["mail"]
-        return [m for m in mails if m["to"] == "newcomer@example.com"]
-    [mail] = wait_for(delivered, 20, "the mail in /_local/mail")
+    [mail] = wait_for(lambda: _mail_to(base, "newcomer@example.com"), 20,
+                      "the mail in /_local/mail")
     assert mail["subject"] == "Hello <Bo & Co>"
     assert "Hi &lt;Bo &amp; Co&gt;, welcome." in mail["html"]
     assert "Hi <Bo & Co>, welcome." in mail["text"]
@@ -184,9 +189,49 @@ def test_a_supabase_signed_hook_makes_a_mail_appear(stack):
         "webhook-timestamp": timestamp, "webhook-signature": f"v1,{signature}"})
     assert (answer.status_code, answer.json()) == (200, {})
 
-    def delivered():
-        mails = requests.get(f"{base}/_local/mail", timeout=5).json()["mail"]
-        return [m for m in mails if m["to"] == "hooked@example.com"]
-    [mail] = wait_for(delivered, 20, "the hook's mail in /_local/mail")
-    assert ("http://127.0.0.1:54321/auth/v1/verify?token=pkce_local&amp;type=magiclink"
-            in mail["html"])
+    [mail] = wait_for(lambda: _mail_to(base, "hooked@example.com"), 20,
+                      "the hook's mail in /_local/mail")
+    # the magic link goes through the scanner-safe gateway; its button leads to Supabase
+    # (and Supabase's code is the fallback)
+    [link] = set(re.findall(re.escape(base) + r"/l/[A-Za-z0-9_-]{43}", mail["html"]))
+    followed = requests.post(link, data={}, timeout=5, allow_redirects=False)
+    assert followed.headers["Location"] == ("http://127.0.0.1:54321/auth/v1/verify"
+                                            "?token=pkce_local&type=magiclink"
+                                            "&redirect_to=http%3A%2F%2Flocalhost%3A3000%2F")
+    assert "Or enter this code: 123456" in mail["text"]
+
+
+# Scanner-safe links: the magic link in /_local/mail points at the stack's own /l/{token};
+# GET and HEAD show the page, the button's POST redirects (303) to the real URL, once.
+MAGIC_TARGET = "https://app.example.com/auth/magic?token=local_7c1e"
+
+
+def test_a_magic_link_goes_through_the_gateway(stack):
+    base = stack.base
+    accepted = requests.post(f"{base}/emails", timeout=5, json={
+        "to": "links@example.com", "template": "magic-link",
+        "variables": {"link": MAGIC_TARGET, "code": "493817"}})
+    assert accepted.status_code == 202, accepted.text
+    message_id = accepted.json()["message_id"]
+
+    [mail] = wait_for(lambda: _mail_to(base, "links@example.com"), 20,
+                      "the magic link in /_local/mail")
+    assert "local_7c1e" not in mail["html"] + mail["text"]
+    assert "Or enter this code: 493817" in mail["text"]
+    [link] = set(re.findall(re.escape(base) + r"/l/[A-Za-z0-9_-]{43}", mail["text"]))
+
+    for method in ("GET", "HEAD"):
+        page = requests.request(method, link, timeout=5, allow_redirects=False)
+        assert page.status_code == 200 and "Location" not in page.headers
+        assert page.headers["Cache-Control"] == "no-store"
+    assert "Continue to sign in" in requests.get(link, timeout=5).text
+
+    followed = requests.post(link, data={}, timeout=5, allow_redirects=False)
+    assert (followed.status_code, followed.headers["Location"]) == (303, MAGIC_TARGET)
+    again = requests.post(link, data={}, timeout=5, allow_redirects=False)
+    assert again.status_code == 410 and "Location" not in again.headers
+
+    entry = requests.get(f"{base}/emails/{message_id}", timeout=5).json()
+    events = [e["event"] for e in entry["events"] if e.get("event")]
+    assert events == ["link_viewed"] * 3 + ["link_followed"]
+    assert "local_7c1e" not in str(entry)

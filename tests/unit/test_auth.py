@@ -24,6 +24,8 @@ def test_service_routes_use_iam_and_admin_routes_the_staff_pool():
             assert entry.authorizer is None  # the webhook signature is its auth
         elif path in ("/u/{token}", "/preferences/{token}"):
             assert entry.authorizer is None and entry.cors is None  # the signed link is its auth
+        elif path == "/l/{token}":
+            assert entry.authorizer is None and entry.cors is None  # the token is the credential
         elif path.startswith(SERVICE_PATHS):
             assert isinstance(entry.authorizer, IAMAuthorizer), (method, path)
         else:

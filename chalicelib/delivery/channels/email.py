@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.addresses import Address, parse_address
 from chalicelib.delivery.channels import SendFailed, classify_send_error
 from chalicelib.delivery.channels.mime import build_mime
+from chalicelib.links.issuer import CannotMakeLinks, LinkIssuer
 from chalicelib.messages.envelope import EMAIL, Audience, Envelope
 from chalicelib.platform.aws import SES_CALL_BUDGET_S
 from chalicelib.templating.cache import TemplateCache
@@ -76,23 +77,32 @@ class EmailChannel:
     provider_id_field = "ses_message_id"
 
     def __init__(self, cache: TemplateCache, transport: SesTransport,
-                 default_sender: str, links: LinkSource) -> None:
+                 default_sender: str, links: LinkSource,
+                 gateway: LinkIssuer | None = None) -> None:
         self.cache = cache
         self.transport = transport
         self.default_sender = default_sender
-        self.links = links
+        self.links = links  # unsubscribe and preference links (notification mail)
+        self.gateway = gateway  # scanner-safe links (variables declared "link": true)
 
     def recipient(self, to: str) -> Address:
         return parse_address(to)
 
     def prepare(self, message: Envelope) -> PreparedEmail:
-        """Render the template versions the API checked and build the MIME message."""
+        """Render the template versions the API checked and build the MIME message; link
+        variables become gateway links here (recorded before the mail exists)."""
         body = message.body
         compiled = self.cache.pinned(body["template"], body["version"], body.get("pins"))
         variables, links = message.variables, None
         if message.audience is not None and compiled.doc.category == "notification":
             links = self.links.for_audience(message.audience)
             variables = {**variables, **links.variables(compiled.variables)}
+        if compiled.link_names:
+            if self.gateway is None:
+                raise CannotMakeLinks("this consumer has no link gateway")
+            variables = self.gateway.substitute(
+                message.message_id, variables, compiled.link_names, message.link_seed,
+                message.expires_at, compiled.doc.link_ttl_s, compiled.doc.link_single_use)
         mail = compiled.render(variables, body.get("locale"))
         sender = compiled.doc.sender or self.default_sender
         raw = build_mime(mail, body["to"], sender, compiled.doc.reply_to, message.message_id,
