@@ -125,3 +125,13 @@ def test_a_secret_in_the_subject_saves_with_a_visible_warning(page, admin, heral
     expect(status).to_contain_text("Warning (subject)")
     expect(status).to_contain_text("lock screens")
     assert herald.template("warn-demo")["subject"] == "Your code is {{ code }}"  # saved anyway
+
+
+def test_an_sms_template_edits_its_text_and_counts_segments(page, admin):
+    page.goto(f"{admin}#/templates/otp-sms/edit")
+    expect(page.get_by_label("SMS text")).to_be_visible()
+    expect(page.get_by_label("Subject", exact=True)).to_have_count(0)  # text only
+    expect(page.get_by_text("SMS: GSM-7")).to_contain_text("1 segment")
+    page.get_by_label("SMS text").fill("Code {{ code }} ✓ for {{ app_domain }}\n\n"
+                                       "@{{ app_domain }} #{{ code }}")
+    expect(page.get_by_text("SMS: UCS-2")).to_be_visible()  # the tick is not GSM-7

@@ -13,6 +13,8 @@ export function editorForm(template, {isNew, onStructureChange}) {
   const errors = new FieldErrors(summary);
   const textInput = (value, extra = {}) => h("input", {type: "text", value: value ?? "", autocomplete: "off", ...extra});
   const code = (value, rows) => h("textarea", {rows, class: "code", spellcheck: "false", value: value ?? ""});
+  // An SMS template (channel "sms") is its text alone: no subject, no HTML.
+  const isSms = template.channel === "sms";
 
   const fields = {
     name: isNew && field("Template name", textInput("", {spellcheck: "false", maxlength: 64}),
@@ -20,11 +22,12 @@ export function editorForm(template, {isNew, onStructureChange}) {
     description: field("Description", textInput(template.description)),
     category: field("Category", h("select", {},
       CATEGORIES.map((category) => h("option", {value: category, selected: category === template.category}, category)))),
-    subject: field("Subject", textInput(template.subject, {spellcheck: "false"}),
+    subject: !isSms && field("Subject", textInput(template.subject, {spellcheck: "false"}),
       {hint: "One line; {{ variable }} inserts a value."}),
-    html: field("HTML", code(template.html, 18),
+    html: !isSms && field("HTML", code(template.html, 18),
       {hint: "Jinja2; {% extends \"base\" %} uses the shared layout. Values are HTML-escaped."}),
-    text: field("Text", code(template.text, 8), {hint: "Leave empty to derive it from the HTML."}),
+    text: field(isSms ? "SMS text" : "Text", code(template.text, 8), {hint: isSms
+      ? "The whole message; the preview counts its segments." : "Leave empty to derive it from the HTML."}),
   };
   const variables = variablesEditor(template.variables ?? {}, onStructureChange);
   const locales = localesEditor(template.locales ?? {}, onStructureChange);
@@ -53,11 +56,10 @@ export function editorForm(template, {isNew, onStructureChange}) {
         ...kept,
         description: value("description"),
         category: value("category"),
-        subject: value("subject"),
-        html: value("html"),
         variables: variables.read(),
         locales: locales.read(),
       };
+      if (!isSms) Object.assign(draft, {subject: value("subject"), html: value("html")});
       if (value("text")) draft.text = value("text");
       else delete draft.text;
       return draft;

@@ -4,7 +4,21 @@ import {formatDateTime, shortVersion} from "../format.js";
 import {badge} from "../ui.js";
 
 // Statuses after which nothing more happens to a message.
-export const FINAL_STATUSES = new Set(["delivered", "bounced", "complained", "failed", "suppressed", "expired"]);
+export const FINAL_STATUSES = new Set(["delivered", "bounced", "complained", "failed", "suppressed", "expired",
+  "superseded"]);
+
+// Accepted -> sent -> delivered, as the log measured them (SES's time for delivery).
+function timings(entry) {
+  const times = entry.timings;
+  if (!times) return null;
+  const step = (label, at) => (at ? `${label} ${formatDateTime(at)}` : null);
+  const parts = [step("accepted", times.accepted_at), step("sent", times.sent_at),
+    step("delivered", times.delivered_at)].filter(Boolean);
+  return h("div", {}, h("dt", {}, "Timings"), h("dd", {}, parts.join(" · "),
+    times.time_to_inbox_ms !== null && times.time_to_inbox_ms !== undefined
+      && ` · ${(times.time_to_inbox_ms / 1000).toFixed(1)} s to inbox`,
+    entry.late && [" ", badge("late", "failed")]));
+}
 
 export function messageDetails(entry) {
   const variables = Object.entries(entry.variables ?? {});
@@ -12,12 +26,14 @@ export function messageDetails(entry) {
     h("dl", {class: "summary"},
       h("div", {}, h("dt", {}, "Status"), h("dd", {class: "message-status"}, badge(entry.status))),
       h("div", {}, h("dt", {}, "Message id"), h("dd", {}, h("code", {}, entry.message_id))),
-      h("div", {}, h("dt", {}, "To"), h("dd", {}, entry.to)),
+      h("div", {}, h("dt", {}, "To"), h("dd", {}, entry.to, entry.channel === "sms" ? " (SMS)" : "")),
+      timings(entry),
       h("div", {}, h("dt", {}, "Template"), h("dd", {}, entry.template, " ",
         h("code", {title: entry.template_version}, shortVersion(entry.template_version)))),
       variables.length > 0 && h("div", {}, h("dt", {}, "Variables"), h("dd", {},
         variables.map(([name, value]) => h("span", {class: "chip"}, `${name}: ${JSON.stringify(value)}`))))),
     h("ol", {class: "events", "aria-label": "Events"}, (entry.events ?? []).map((event) => h("li", {},
-      badge(event.status), " ", h("time", {datetime: event.at}, formatDateTime(event.at)),
+      badge(event.event ?? event.status), " ", h("time", {datetime: event.at}, formatDateTime(event.at)),
+      event.scanner_hint && h("span", {class: "muted"}, " (looks like a mail scanner)"),
       event.detail && h("span", {class: "muted"}, ` ${event.detail}`)))));
 }

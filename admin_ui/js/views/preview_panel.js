@@ -39,8 +39,13 @@ export function previewPanel() {
     try {
       const rendered = await api.post("/preview", body);
       if (request !== latestRequest) return;
-      subject.replaceChildren(h("span", {class: "muted"}, "Subject: "), rendered.subject);
-      frame.srcdoc = rendered.html;
+      const sms = rendered.channel === "sms";
+      frameBox.hidden = sms;
+      subject.replaceChildren(sms
+        ? h("span", {class: "sms-cost"}, `SMS: ${rendered.encoding}, ${rendered.units} units, `
+          + `${rendered.segments} segment${rendered.segments === 1 ? "" : "s"}`)
+        : [h("span", {class: "muted"}, "Subject: "), rendered.subject]);
+      if (!sms) frame.srcdoc = rendered.html;
       text.textContent = rendered.text;
       problem.replaceChildren();
       element.classList.remove("stale");
