@@ -55,3 +55,50 @@ def test_a_notification_reaches_the_mailbox_through_the_topic(stack):
         "user_id": "u-77", "notification": "digest", "variables": {"name": "Ana"}}, timeout=5)
     assert again.json()["deliveries"] == [{"channel": "email", "status": "skipped",
                                            "reason": "turned_off"}]
+
+
+def test_one_click_unsubscribe_over_http_and_the_next_notification_skips_email(stack):
+    base = stack.base
+    _put(base, "/templates/news", {**NEWS, "subject": "News for {{ name }}"})
+    _put(base, "/notification-types/news", {
+        "category": "notification", "channels": {"email": {"template": "news"}}})
+    _put(base, "/users/u-88", {"email": "news.reader@example.com"})
+    sent = requests.post(f"{base}/notifications", json={
+        "user_id": "u-88", "notification": "news", "variables": {"name": "Bo"}}, timeout=5)
+    assert sent.status_code == 202, sent.text
+    [mail] = wait_for(lambda: _mail(base, "News for Bo"), 10, "the news in /_local/mail")
+    headers = {name.lower(): value for name, value in mail["headers"].items()}
+    assert headers["list-unsubscribe-post"] == "List-Unsubscribe=One-Click"
+    url = headers["list-unsubscribe"].strip("<>")
+    assert url.startswith(f"{base}/u/")
+    # a link scanner's GET changes nothing
+    page = requests.get(url, timeout=5)
+    assert page.status_code == 200 and "<form" in page.text
+    assert requests.get(f"{base}/users/u-88/preferences", timeout=5).json()["stored"] == {}
+    # the mailbox provider's one-click POST turns the type's email off
+    done = requests.post(url, data="List-Unsubscribe=One-Click", timeout=5, headers={
+        "Content-Type": "application/x-www-form-urlencoded"})
+    assert done.status_code == 200
+    stored = requests.get(f"{base}/users/u-88/preferences", timeout=5).json()["stored"]
+    assert stored["news"]["email"] is False
+    again = requests.post(f"{base}/notifications", json={
+        "user_id": "u-88", "notification": "news", "variables": {"name": "Bo"}}, timeout=5)
+    assert again.json()["deliveries"] == [{"channel": "email", "status": "skipped",
+                                           "reason": "turned_off"}]
+    # a tampered link: a clear page, no change
+    assert requests.post(url[:-2] + "xx", timeout=5).status_code in {400, 404}
+
+
+def test_auth_mail_carries_no_unsubscribe_headers(stack):
+    base = stack.base
+    accepted = requests.post(f"{base}/emails", timeout=5, json={
+        "to": "auth.reader@example.com", "template": "otp-code",
+        "variables": {"code": "123456", "user_name": "Ana"}})
+    assert accepted.status_code == 202, accepted.text
+
+    def mail():
+        mails = requests.get(f"{base}/_local/mail", timeout=5).json()["mail"]
+        return [m for m in mails if m["to"] == "auth.reader@example.com"]
+    [received] = wait_for(mail, 10, "the code in /_local/mail")
+    assert not {name.lower() for name in received["headers"]} & {
+        "list-unsubscribe", "list-unsubscribe-post"}

@@ -235,3 +235,26 @@ def test_a_magic_link_goes_through_the_gateway(stack):
     events = [e["event"] for e in entry["events"] if e.get("event")]
     assert events == ["link_viewed"] * 3 + ["link_followed"]
     assert "local_7c1e" not in str(entry)
+
+
+def test_variable_contract_and_timings_over_http(stack, tmp_path, capsys):
+    from tools import check
+
+    base = stack.base
+    good = tmp_path / "good.json"
+    good.write_text('{"to": "a@example.com", "template": "otp-code", "variables": {"code": "1"}}')
+    assert check.main(["--url", base, "--template", "otp-code", str(good)]) == 0
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"user_name": "Ana"}')
+    assert check.main(["--url", base, "--template", "otp-code", str(bad)]) == 1
+    assert "'code' is a required property" in capsys.readouterr().out
+    # the local SES relay's Delivery event gives the mail its time to inbox
+    accepted = requests.post(f"{base}/emails", timeout=5, json={
+        "to": "timed@example.com", "template": "otp-code", "variables": {"code": "42"}}).json()
+
+    def delivered():
+        entry = requests.get(f"{base}/emails/{accepted['message_id']}", timeout=5).json()
+        return entry if entry["status"] == "delivered" else None
+    entry = wait_for(delivered, 20, "the Delivery event")
+    assert entry["timings"]["delivered_at"] and entry["timings"]["time_to_inbox_ms"] >= 0
+    assert entry["late"] is False
