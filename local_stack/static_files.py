@@ -1,14 +1,18 @@
 """Serves admin_ui/ at /admin/ in front of Chalice's local handler.
 
 Chalice's local router cannot serve nested static paths (they answer 403),
-so GETs under /admin/ are answered from the folder before reaching it.
+so GETs under /admin/ are answered from the folder before reaching it. A path
+no route matches answers a JSON 404 naming it, not API Gateway's "Missing
+Authentication Token" 403, which reads like an auth error on a stack without
+auth.
 """
 from __future__ import annotations
 
+import json
 import mimetypes
 from pathlib import Path
 
-from chalice.local import ChaliceRequestHandler
+from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalGatewayException
 
 ADMIN_PREFIX = "/admin"
 
@@ -25,6 +29,21 @@ def make_handler(root: Path) -> type[ChaliceRequestHandler]:
                 self._serve(path[len(ADMIN_PREFIX) + 1:] or "index.html")
             else:
                 super().do_GET()
+
+        def _send_error_response(self, error: LocalGatewayException) -> None:
+            if not isinstance(error, ForbiddenError) or b"Missing Authentication Token" not in (
+                    error.body or b""):
+                super()._send_error_response(error)
+                return
+            path = self.path.split("?", 1)[0]
+            body = json.dumps({"error": {
+                "code": "not_found", "field": "path",
+                "message": f"no route for {self.command} {path}"}}).encode()
+            self.send_response(404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
         def _redirect(self, location: str) -> None:
             self.send_response(301)

@@ -2,15 +2,8 @@
 local KMS key as Cognito would, the real handler decrypts it, and the mail appears."""
 from __future__ import annotations
 
-import pytest
 import requests
-from stack_process import running_stack, wait_for
-
-
-@pytest.fixture(scope="module")
-def stack():
-    with running_stack() as running:
-        yield running
+from stack_process import wait_for
 
 
 def test_a_cognito_sign_up_code_arrives_in_the_local_mailbox(stack):

@@ -5,18 +5,11 @@ from __future__ import annotations
 
 import time
 
-import pytest
 import requests
-from stack_process import running_stack, wait_for
+from stack_process import wait_for
 
 NEWS = {"subject": "Digest for {{ name }}", "html": "<p>Hi {{ name }}, here is your digest</p>",
         "category": "notification", "variables": {"name": {"required": True, "sample": "Ana"}}}
-
-
-@pytest.fixture(scope="module")
-def stack():
-    with running_stack() as running:
-        yield running
 
 
 def _put(base: str, path: str, payload: dict) -> dict:

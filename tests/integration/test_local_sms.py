@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import time
 
-import pytest
 import requests
-from stack_process import running_stack, wait_for
+from stack_process import wait_for
 
 PHONE = "+4915123456789"
-
-
-@pytest.fixture(scope="module")
-def stack():
-    with running_stack() as running:
-        yield running
 
 
 def _sms_to(base: str, number: str) -> list[dict]:

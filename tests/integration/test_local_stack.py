@@ -5,17 +5,10 @@ import re
 import signal
 import time
 
-import pytest
 import requests
-from stack_process import healthy, running_stack, start, wait_for
+from stack_process import healthy, start, wait_for
 
 from local_stack.server import free_port, port_is_free
-
-
-@pytest.fixture(scope="module")
-def stack():
-    with running_stack() as running:
-        yield running
 
 
 def _mail_to(base: str, address: str) -> list[dict]:
@@ -258,3 +251,11 @@ def test_variable_contract_and_timings_over_http(stack, tmp_path, capsys):
     entry = wait_for(delivered, 20, "the Delivery event")
     assert entry["timings"]["delivered_at"] and entry["timings"]["time_to_inbox_ms"] >= 0
     assert entry["late"] is False
+
+
+def test_an_unknown_path_is_a_json_404_naming_it(stack):
+    for method in ("GET", "POST", "DELETE"):
+        response = requests.request(method, f"{stack.base}/no/such/path?x=1", timeout=5)
+        assert response.status_code == 404
+        assert response.json()["error"] == {"code": "not_found", "field": "path",
+                                             "message": f"no route for {method} /no/such/path"}

@@ -5,16 +5,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import requests
-from stack_process import running_stack, wait_for
+from stack_process import wait_for
 from webhook_receiver import Receiver, verify
-
-
-@pytest.fixture(scope="module")
-def stack():
-    with running_stack() as running:
-        yield running
 
 
 def test_a_sent_mail_is_posted_signed_to_a_loopback_receiver(stack):

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import time
 
-import pytest
 import requests
-from stack_process import running_stack, wait_for
-
-
-@pytest.fixture(scope="module")
-def stack():
-    with running_stack() as running:
-        yield running
+from stack_process import wait_for
 
 
 def _mail_to(base: str, address: str) -> list[dict]:
