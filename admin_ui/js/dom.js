@@ -42,3 +42,9 @@ export function field(label, control, {hint, className = "field"} = {}) {
 export function visuallyHidden(text) {
   return h("span", {class: "visually-hidden"}, text);
 }
+
+/** Set a form field's value from code; a code editor attached to it follows. */
+export function setFieldValue(field, value) {
+  field.value = value;
+  field.dispatchEvent(new CustomEvent("herald:value-set"));
+}
