@@ -7,6 +7,7 @@ import json
 
 from playwright.sync_api import expect
 
+HAS_DRAFT = "() => Object.keys(localStorage).some((key) => key.startsWith('herald-draft:'))"
 DRAFTS = """() => Object.keys(localStorage).filter((key) => key.startsWith('herald-draft:'))
   .map((key) => localStorage.getItem(key))"""
 SECRET_SAMPLE = "987654"
@@ -27,7 +28,7 @@ def type_into(page, label, text):
 
 
 def wait_for_draft(page):
-    page.wait_for_function("() => Object.keys(localStorage).some((key) => key.startsWith('herald-draft:'))")
+    page.wait_for_function(HAS_DRAFT)
     return page.evaluate(DRAFTS)
 
 
@@ -90,9 +91,10 @@ def test_reload_prompts_then_offers_the_draft_without_its_secret(page, admin, he
     expect(html).to_have_value("<p>Hello {{ name }}, {{ code }}</p>")
     page.get_by_role("button", name="Restore draft").click()
     expect(html).to_have_value("<p>Hello {{ name }}, {{ code }}</p><p>Typed before the crash</p>")
-    expect(page.get_by_role("group", name="Variable code").get_by_label("Sample value")).to_have_value(
-        SECRET_SAMPLE)  # from the saved template, not the draft
-    expect(page.frame_locator("iframe.preview-frame").get_by_text("Typed before the crash")).to_be_visible()
+    secret = page.get_by_role("group", name="Variable code").get_by_label("Sample value")
+    expect(secret).to_have_value(SECRET_SAMPLE)  # from the saved template, not the draft
+    email = page.frame_locator("iframe.preview-frame")
+    expect(email.get_by_text("Typed before the crash")).to_be_visible()
 
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Saved as version")).to_be_visible()
@@ -158,3 +160,17 @@ def test_status_messages_clear_when_they_stop_being_true(page, admin, herald, co
     html.fill("<p>Hello {{ name }}</p>")  # fixed: the preview renders it again
     expect(html).not_to_have_attribute("aria-invalid", "true")
     expect(refused).to_have_count(0)
+
+
+def test_a_half_typed_notification_type_or_webhook_asks_before_leaving(page, admin):
+    for screen, label in (("#/notifications", "Type name"), ("#/integrations", "URL")):
+        page.goto(admin + screen)
+        page.get_by_label(label, exact=True).fill("half-typed")
+        page.get_by_role("navigation").get_by_role("link", name="Templates").click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_contain_text("Leave without saving?")
+        dialog.get_by_role("button", name="Cancel").click()
+        expect(page.get_by_label(label, exact=True)).to_have_value("half-typed")
+        page.get_by_label(label, exact=True).fill("")  # nothing typed: leaves at once
+        page.get_by_role("navigation").get_by_role("link", name="Templates").click()
+        expect(page.get_by_role("heading", name="Templates")).to_be_visible()
