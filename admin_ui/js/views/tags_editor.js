@@ -1,24 +1,16 @@
 // The template's tags (key and value; at most 6, stored as S3 object tags).
-import {field, h, visuallyHidden} from "../dom.js";
+import {field, h, removableRow} from "../dom.js";
 
 const MAX_TAGS = 6;
 
 function tagRow(key, value, onRemove) {
   const keyField = field("Tag key", h("input", {type: "text", value: key, autocomplete: "off", spellcheck: "false"}));
   const valueField = field("Tag value", h("input", {type: "text", value, autocomplete: "off"}));
-  const removeLabel = visuallyHidden("");
-  const element = h("div", {class: "variable-row", role: "group"},
-    keyField.element, valueField.element,
-    h("button", {type: "button", class: "quiet", onclick: () => onRemove(row)}, "Remove", removeLabel));
-  const labelFor = () => {
-    const current = keyField.control.value.trim() || "(no key)";
-    element.setAttribute("aria-label", `Tag ${current}`);
-    removeLabel.textContent = ` tag ${current}`;
-  };
-  keyField.control.addEventListener("input", labelFor);
-  labelFor();
-  const row = {element, keyField, key: () => keyField.control.value.trim(), value: () => valueField.control.value};
-  return row;
+  return Object.assign(removableRow("Tag", keyField.control, onRemove, keyField.element, valueField.element), {
+    keyField,
+    key: () => keyField.control.value.trim(),
+    value: () => valueField.control.value,
+  });
 }
 
 export function tagsEditor(tags, onStructureChange) {

@@ -1,6 +1,6 @@
 // The variables declaration: one row per variable (name, sample, default, description,
 // required, secret, link).
-import {field, h, visuallyHidden} from "../dom.js";
+import {field, h, removableRow} from "../dom.js";
 import {displayValue, parseLike} from "../values.js";
 
 function variableRow(name, spec, onRemove) {
@@ -13,26 +13,14 @@ function variableRow(name, spec, onRemove) {
   const requiredBox = h("input", {type: "checkbox", checked: required});
   const secretBox = h("input", {type: "checkbox", checked: secret});
   const linkBox = h("input", {type: "checkbox", checked: link});
-  const removeLabel = visuallyHidden("");
-  const element = h("div", {class: "variable-row", role: "group"},
+  return Object.assign(removableRow("Variable", nameField.control, onRemove,
     nameField.element,
     sampleField.element,
     defaultField.element,
     descriptionField.element,
     h("label", {class: "check"}, requiredBox, "Required"),
     h("label", {class: "check"}, secretBox, "Secret"),
-    h("label", {class: "check"}, linkBox, "Link"),
-    h("button", {type: "button", class: "quiet", onclick: () => onRemove(row)}, "Remove", removeLabel));
-  const labelFor = () => {
-    const current = nameField.control.value.trim() || "(unnamed)";
-    element.setAttribute("aria-label", `Variable ${current}`);
-    removeLabel.textContent = ` variable ${current}`;
-  };
-  nameField.control.addEventListener("input", labelFor);
-  labelFor();
-
-  const row = {
-    element,
+    h("label", {class: "check"}, linkBox, "Link")), {
     fields: {name: nameField, sample: sampleField, default: defaultField, description: descriptionField},
     name: () => nameField.control.value.trim(),
     declaration() {
@@ -48,8 +36,7 @@ function variableRow(name, spec, onRemove) {
       if (linkBox.checked) declaration.link = true;
       return declaration;
     },
-  };
-  return row;
+  });
 }
 
 export function variablesEditor(declared, onStructureChange) {
