@@ -135,3 +135,65 @@ def test_an_sms_template_edits_its_text_and_counts_segments(page, admin):
     page.get_by_label("SMS text").fill("Code {{ code }} ✓ for {{ app_domain }}\n\n"
                                        "@{{ app_domain }} #{{ code }}")
     expect(page.get_by_text("SMS: UCS-2")).to_be_visible()  # the tick is not GSM-7
+
+
+def test_sender_reply_to_tags_rate_limit_and_variable_details_are_editable(page, admin, herald):
+    herald.save("fields-demo", category="auth", variables={
+        "name": {"required": False, "sample": "Ana"}})
+    open_editor(page, admin, "fields-demo")
+
+    page.get_by_text("Sending options").click()
+    page.get_by_label("Sender (From)").fill("Acme Sign-in <sign-in@example.com>")
+    page.get_by_label("Reply-To").fill("help@acme.example")
+    page.get_by_label("Rate limit per hour").fill("4")
+    page.get_by_role("button", name="Add tag").click()
+    page.get_by_label("Tag key").fill("team")
+    page.get_by_label("Tag value").fill("identity")
+    variable = page.get_by_role("group", name="Variable name")
+    variable.get_by_label("Default").fill("there")
+    variable.get_by_label("Description").fill("How the mail greets the person")
+    page.keyboard.press("Control+s")
+
+    expect(page.get_by_text("Saved as version")).to_be_visible()
+    saved = herald.template("fields-demo")
+    assert saved["sender"] == "Acme Sign-in <sign-in@example.com>"
+    assert saved["reply_to"] == "help@acme.example"
+    assert saved["rate_limit_per_hour"] == 4
+    assert saved["tags"] == {"team": "identity"}
+    assert saved["variables"]["name"]["default"] == "there"
+    assert saved["variables"]["name"]["description"] == "How the mail greets the person"
+
+    page.reload()  # and they read back into the form
+    page.get_by_text("Sending options").click()
+    expect(page.get_by_label("Sender (From)")).to_have_value("Acme Sign-in <sign-in@example.com>")
+    expect(page.get_by_label("Tag value")).to_have_value("identity")
+    variable = page.get_by_role("group", name="Variable name")
+    expect(variable.get_by_label("Default")).to_have_value("there")
+
+
+def test_a_sender_outside_the_sending_domain_is_marked_in_the_folded_options(page, admin, herald,
+                                                                            console):
+    console.expect("status of 400")  # the save
+    console.expect("status of 422")  # the preview of the same draft
+    herald.save("sender-demo")
+    open_editor(page, admin, "sender-demo")
+    page.get_by_text("Sending options").click()
+    page.get_by_label("Sender (From)").fill("someone@elsewhere.example")
+    page.get_by_text("Sending options").click()  # folded again
+    page.get_by_role("button", name="Save").click()
+
+    sender = page.get_by_label("Sender (From)")
+    expect(sender).to_be_visible()  # opened to show the error
+    expect(sender).to_have_attribute("aria-invalid", "true")
+    expect(sender).to_be_focused()
+    assert len(herald.versions("sender-demo")) == 1
+
+
+def test_a_layout_offers_no_test_send(page, admin):
+    page.goto(f"{admin}#/templates/base/edit")
+    expect(page.get_by_label("HTML", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Send a test")).to_have_count(0)
+    expect(page.get_by_role("button", name="Send test")).to_have_count(0)
+
+    page.goto(f"{admin}#/templates/welcome/edit")
+    expect(page.get_by_role("button", name="Send test")).to_be_visible()

@@ -63,7 +63,12 @@ export function localesEditor(locales, onStructureChange) {
     }
   }
 
-  for (const [code, parts] of Object.entries(locales)) add(code, parts);
+  function load(variants) {
+    blocks.splice(0).forEach((block) => block.element.remove());
+    for (const [code, parts] of Object.entries(variants)) add(code, parts);
+  }
+
+  load(locales);
   newCode.control.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {
       event.preventDefault();
@@ -81,6 +86,7 @@ export function localesEditor(locales, onStructureChange) {
 
   return {
     element,
+    load,
     codes: () => blocks.map((block) => block.code),
     read() {
       return Object.fromEntries(blocks.map((block) => [block.code, block.read()]));

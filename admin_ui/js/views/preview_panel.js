@@ -16,7 +16,8 @@ function widthChoice(onPick) {
       h("input", {type: "radio", name, value, checked: index === 0, onchange: () => onPick(value)}), label)));
 }
 
-export function previewPanel() {
+// onRendered(): the draft rendered (so it passes the checks a save runs on it).
+export function previewPanel({onRendered} = {}) {
   let draft = null;
   let timer = null;
   let latestRequest = 0;
@@ -41,15 +42,16 @@ export function previewPanel() {
       if (request !== latestRequest) return;
       const sms = rendered.channel === "sms";
       frameBox.hidden = sms;
-      subject.replaceChildren(sms
-        ? h("span", {class: "sms-cost"}, `SMS: ${rendered.encoding}, ${rendered.units} units, `
-          + `${rendered.segments} segment${rendered.segments === 1 ? "" : "s"}`)
-        : [h("span", {class: "muted"}, "Subject: "), rendered.subject]);
+      subject.replaceChildren(...(sms
+        ? [h("span", {class: "sms-cost"}, `SMS: ${rendered.encoding}, ${rendered.units} units, `
+          + `${rendered.segments} segment${rendered.segments === 1 ? "" : "s"}`)]
+        : [h("span", {class: "muted"}, "Subject: "), rendered.subject]));
       if (!sms) frame.srcdoc = rendered.html;
       text.textContent = rendered.text;
       problem.replaceChildren();
       element.classList.remove("stale");
       updated.textContent = `Updated ${formatClock()}`;
+      onRendered?.();
     } catch (error) {
       if (request !== latestRequest) return;
       element.classList.add("stale");
