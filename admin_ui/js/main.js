@@ -4,6 +4,7 @@ import {startRouter} from "./router.js";
 import {signIn, signedInUser, startSession} from "./session.js";
 import {errorBox} from "./ui.js";
 import {showEditor} from "./views/editor.js";
+import {showFindMail} from "./views/find_mail.js";
 import {showIntegrations} from "./views/integrations.js";
 import {showNotifications} from "./views/notifications.js";
 import {showOperations} from "./views/operations.js";
@@ -25,6 +26,7 @@ if (session.ready) {
     {pattern: /^\/operations$/, section: "operations", view: showOperations},
     {pattern: /^\/integrations$/, section: "integrations", view: showIntegrations},
     {pattern: /^\/notifications$/, section: "notifications", view: showNotifications},
+    {pattern: /^\/mail$/, section: "mail", view: showFindMail},
   ], "/templates");
 } else if (session.problem) {
   main.replaceChildren(errorBox("Not signed in", {message: session.problem}, signIn));
