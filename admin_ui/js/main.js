@@ -6,6 +6,7 @@ import {errorBox} from "./ui.js";
 import {showEditor} from "./views/editor.js";
 import {showFindMail} from "./views/find_mail.js";
 import {showIntegrations} from "./views/integrations.js";
+import {localRoutes} from "./views/mailbox.js";
 import {showNotifications} from "./views/notifications.js";
 import {showOperations} from "./views/operations.js";
 import {showTemplateList} from "./views/template_list.js";
@@ -18,6 +19,7 @@ const session = startSession();
 if (session.ready) {
   const user = signedInUser();
   if (user) document.querySelector(".site-header").append(accountBar(user));
+  const onlyLocal = await localRoutes();  // the Mailbox screen: local stack only
   startRouter(main, [
     {pattern: /^\/templates$/, section: "templates", view: showTemplateList},
     {pattern: /^\/new$/, section: "templates", view: (container) => showEditor(container, null)},
@@ -27,6 +29,7 @@ if (session.ready) {
     {pattern: /^\/integrations$/, section: "integrations", view: showIntegrations},
     {pattern: /^\/notifications$/, section: "notifications", view: showNotifications},
     {pattern: /^\/mail$/, section: "mail", view: showFindMail},
+    ...onlyLocal,
   ], "/templates");
 } else if (session.problem) {
   main.replaceChildren(errorBox("Not signed in", {message: session.problem}, signIn));
