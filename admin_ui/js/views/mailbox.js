@@ -57,7 +57,7 @@ function mailView(mail) {
 
 export function showMailbox(main) {
   let selected = null;  // ses_message_id of the mail shown
-  let shownIds = "";
+  let shownIds = null;  // the ids listed, once loaded
   let mails = [];
   const list = h("ul", {class: "mail-list", "aria-label": "Mail, newest first"});
   const problem = h("div");
