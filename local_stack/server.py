@@ -207,6 +207,7 @@ def banner(port: int, info: dict[str, str], seconds: float) -> str:
         f"  API:          {base}   (try {base}/health)",
         f"  Admin UI:     {base}/admin/",
         f"  Mail viewer:  {base}/_local/mail",
+        f"  Mailbox:      {base}/admin/#/mailbox   (the same mail, rendered)",
         f"  SMS sent:     {base}/_local/sms",
         f"  AWS emulator: {info['aws_endpoint']}  (region {info['region']}, "
         f"bucket {info['bucket']})",
