@@ -25,6 +25,7 @@ _VOID = {"br", "hr", "img", "meta", "link", "input", "wbr", "col", "source"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _BLOCKS = {"p", "div", "br", "tr", "table", "ul", "ol", "li", "hr", "section", "header",
            "footer", "blockquote"} | _HEADINGS
+_STRUCTURE = {"table", "tr", "td", "th"} | _HEADINGS
 _TAG = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)([^>]*)>")
 _ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
 _RAW_END = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
@@ -74,7 +75,8 @@ class _TextExtractor:
     def line_break(self) -> None:
         if self.pending_link is not None:
             self.settle_link(alone=True)
-        self.emit("\n")
+        self.chunks.append("\n")
+        self.length += 1
         self.blocks += 1
         self.line_has_text = False
 
@@ -87,8 +89,8 @@ class _TextExtractor:
                 self.chunks[index] = _LABEL_SEP + href
 
     def handle_starttag(self, tag: str, attrs: dict[str, str]) -> None:
-        style = attrs.get("style", "").replace(" ", "").lower()
-        if self.hidden or "display:none" in style:
+        style = attrs.get("style")
+        if self.hidden or (style and "display:none" in style.replace(" ", "").lower()):
             if tag not in _VOID:
                 self.hidden.append(tag)
                 self.hidden_names[tag] += 1
@@ -96,9 +98,22 @@ class _TextExtractor:
         if tag in _SKIPPED:
             self.skip_depth += 1
             return
-        if tag in _HEADINGS and not self.seen_heading:
-            self.seen_heading = True
-            self.drop_brand_line()
+        if tag in _STRUCTURE:
+            self.structure(tag)
+        if tag in _BLOCKS:
+            self.line_break()
+            if tag == "li":
+                self.emit("- ")
+            elif tag == "hr":
+                self.emit("----\n")
+        elif tag == "a":
+            button = bool(_BUTTON_CLASS.search(attrs.get("class", ""))
+                          or attrs.get("role") == "button")
+            self.links.append((attrs.get("href", ""), len(self.chunks), self.length,
+                               not self.line_has_text, button))
+
+    def structure(self, tag: str) -> None:
+        """Headings, tables, rows and cells: where the brand line ends and labels join."""
         if tag == "table":
             self.tables += 1
         elif tag == "tr":
@@ -106,17 +121,9 @@ class _TextExtractor:
             self.rows.append(_Row(self.tables))
         elif tag in ("td", "th"):
             self.start_cell()
-        if tag in _BLOCKS:
-            self.line_break()
-            if tag == "li":
-                self.emit("- ")
-            if tag == "hr":
-                self.emit("----\n")
-        elif tag == "a":
-            button = bool(_BUTTON_CLASS.search(attrs.get("class", ""))
-                          or attrs.get("role") == "button")
-            self.links.append((attrs.get("href", ""), len(self.chunks), self.length,
-                               not self.line_has_text, button))
+        elif not self.seen_heading:
+            self.seen_heading = True
+            self.drop_brand_line()
 
     def handle_endtag(self, tag: str) -> None:
         if self.hidden:
@@ -145,11 +152,13 @@ class _TextExtractor:
         if self.skip_depth or self.hidden:
             return
         text = _SPACES.sub(" ", unescape(data))
-        if text.strip():
-            self.settle_link(alone=False)
+        if text and text != " ":
+            if self.pending_link is not None:
+                self.settle_link(alone=False)
             self.visible += 1
             self.line_has_text = True
-        self.emit(text)
+        self.chunks.append(text)
+        self.length += len(text)
 
     def end_link(self, href: str, start: int, length_at_start: int, line_start: bool,
                  button: bool) -> None:
