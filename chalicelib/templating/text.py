@@ -212,6 +212,7 @@ class _TextExtractor:
             self.chunks[:] = [""] * len(self.chunks)
             self.printed.clear()
 
+
 def _attributes(text: str) -> dict[str, str]:
     attrs: dict[str, str] = {}
     for match in _ATTR.finditer(text):
