@@ -30,6 +30,8 @@ def open_mailbox(page, admin):
 def test_a_sent_mail_shows_rendered_sandboxed_with_its_text_part_and_headers(
         page, admin, herald, screenshot):
     message_id = send(herald, "alert.reader@example.com")
+    [mail] = herald.mail_to("alert.reader@example.com")  # the JSON API names both, for the UI
+    assert (mail["herald_message_id"], mail["template"]) == (message_id, "login-alert")
     open_mailbox(page, admin)
 
     item = page.get_by_role("button", name=re.compile("alert.reader@example.com"))
