@@ -120,14 +120,18 @@ def test_marker_characters_in_the_input_are_plain_text_noise():
                                       '<a href="u">u</a>', '<p><a href="u">u</a></p>',
                                       '<a href="u"><a href="u">', "<h1>x", "x<br>"])
 def test_the_new_rules_stay_linear_in_hostile_html(fragment):
-    def seconds(size: int) -> float:
+    def seconds(size: int) -> float:  # the best of three: a loaded machine only adds time
         html = fragment * (size // len(fragment))
-        start = time.monotonic()
-        html_to_text(html)
-        return time.monotonic() - start
+        times = []
+        for _ in range(3):
+            start = time.monotonic()
+            html_to_text(html)
+            times.append(time.monotonic() - start)
+        return min(times)
 
+    # 8 times the input: linear takes about 8 times as long, quadratic 64 times
     small, large = seconds(50_000), seconds(400_000)
-    assert large < 16 * small + 0.1, f"{fragment}: {small:.3f} s then {large:.3f} s for 8x"
+    assert large < 16 * small + 0.2, f"{fragment}: {small:.3f} s then {large:.3f} s for 8x"
 
 
 # -- every starter template, its text part derived from its HTML --
