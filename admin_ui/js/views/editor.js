@@ -9,6 +9,7 @@ import {loadInto, setNotice, statusLine, takeNotice} from "../ui.js";
 import {trackEdits} from "../unsaved.js";
 import {conflictPanel} from "./conflict.js";
 import {editorForm} from "./editor_form.js";
+import {editorTabs} from "./editor_tabs.js";
 import {previewPanel} from "./preview_panel.js";
 import {testSendPanel} from "./test_send.js";
 
@@ -146,6 +147,7 @@ export function showEditor(main, name) {
       form.errors.clear();
       conflictSlot.replaceChildren();
       if (nameTaken()) {
+        tabs.show(0);
         form.errors.show({field: "name", message: `A template named ${target} exists already; open it from the list.`});
         status.show("Not saved: see the message at the marked field.", "error");
         return;
@@ -188,6 +190,7 @@ export function showEditor(main, name) {
           }));
           conflictSlot.querySelector("h2").scrollIntoView({block: "nearest"});
         } else {
+          tabs.show(0);
           const atField = form.errors.show(error);
           status.show(`Not saved: see the message ${atField ? "at the marked field" : "at the top"}.`, "error");
         }
@@ -223,7 +226,11 @@ export function showEditor(main, name) {
     }
     const draft = newestDraft(name, {version: baseVersion, savedAt: template.updated_at});
     if (draft) draftOffer(draft);
-    return [versionInfo, offerSlot, conflictSlot, h("div", {class: "editor-layout"}, form.element, side)];
+    const formPanel = h("div", {class: "editor-main"}, form.element);
+    const tabs = editorTabs([{label: "Template", element: formPanel}, {label: "Preview", element: side}]);
+    panels.push(tabs);
+    return [versionInfo, offerSlot, conflictSlot, tabs.element,
+      h("div", {class: "editor-layout"}, formPanel, side)];
   }
 
   function reload() {
