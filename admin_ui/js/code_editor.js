@@ -75,7 +75,8 @@ function attachEditor(control, label, language) {
       EditorView.lineWrapping,
       EditorView.editorAttributes.of({class: `code-editor code-editor-${oneLine ? "line" : "block"}`,
         style: `--code-rows: ${control.rows ?? 1}`}),
-      EditorView.contentAttributes.of({"aria-label": label, "aria-multiline": String(!oneLine)}),
+      // tabindex: a contenteditable is in the tab order anyway; axe only counts it so.
+      EditorView.contentAttributes.of({"aria-label": label, "aria-multiline": String(!oneLine), tabindex: "0"}),
       EditorView.updateListener.of((update) => {
         if (!update.docChanged || update.transactions.every((t) => t.annotation(fromField))) return;
         control.value = update.state.doc.toString();

@@ -26,7 +26,7 @@ export function previewPanel({onRendered} = {}) {
   const subject = h("p", {class: "preview-subject"});
   const frame = h("iframe", {sandbox: "", title: "HTML part of the email", class: "preview-frame"});
   const frameBox = h("div", {class: "frame-box desktop"}, frame);
-  const text = h("pre", {class: "preview-text", tabindex: "0", "aria-label": "Text part of the email"});
+  const text = h("pre", {class: "preview-text", tabindex: "0", role: "region", "aria-label": "Text part of the email"});
   const problem = h("div", {class: "preview-problem", "aria-live": "polite"});
   const updated = h("p", {class: "muted small"});
   const locale = field("Locale", h("select", {onchange: () => schedule()}));
