@@ -11,7 +11,8 @@ from tests.browser.test_pages import SCREENS, wait_until_loaded
 BLOCKING = {"critical", "serious"}
 # Besides axe's default rules: a visible label that is not part of the accessible name
 # (voice control users say what they see), an experimental rule in axe 4.
-OPTIONS = {"resultTypes": ["violations"], "rules": {"label-content-name-mismatch": {"enabled": True}}}
+OPTIONS = {"resultTypes": ["violations"],
+           "rules": {"label-content-name-mismatch": {"enabled": True}}}
 
 
 @pytest.fixture(scope="module")

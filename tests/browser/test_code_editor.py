@@ -6,20 +6,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_editor import code, open_editor
+
 HTML = ("<p class=\"greeting\">Hello {{ name|upper }}</p>\n"
         "{% if name %}\n"
         "<p>Welcome back</p>\n"
         "{% endif %}\n")
-
-
-def open_editor(page, admin, name):
-    page.goto(f"{admin}#/templates/{name}/edit")
-    expect(code(page, "HTML")).to_be_visible()
-
-
-def code(page, label):
-    """The editable area of a field's code editor (the field itself is hidden)."""
-    return page.get_by_role("textbox", name=label, exact=True)
 
 
 def editor_of(page, label):
@@ -41,12 +33,12 @@ def test_html_field_highlights_html_and_jinja_with_line_numbers(page, admin, her
     expect(page.locator("textarea").first).to_be_hidden()  # the source of truth stays, hidden
 
 
-def test_typing_fills_the_hidden_field_and_code_that_sets_it_updates_the_editor(page, admin, herald):
+def test_typing_fills_the_hidden_field_and_code_setting_it_updates_the_editor(page, admin, herald):
     herald.save("cm-sync", html="<p>Hello {{ name }}</p>")
     open_editor(page, admin, "cm-sync")
     html = code(page, "HTML")
-    textarea_id = page.get_by_label("HTML", exact=True).and_(page.locator("textarea")).get_attribute("id")
-    textarea = page.locator(f"#{textarea_id}")
+    textarea = page.get_by_label("HTML", exact=True).and_(page.locator("textarea"))
+    textarea_id = textarea.get_attribute("id")
 
     html.click()
     page.keyboard.press("Control+End")
