@@ -105,10 +105,28 @@ def test_a_syntax_error_moves_the_cursor_to_its_line(page, admin, herald, consol
     assert page.evaluate("getSelection().toString()") == "<p>{% endfor %}</p>"
 
     page.keyboard.press("Control+Home")  # wander off, then come back with the button
-    page.get_by_role("button", name="Go to line 3").click()
+    html_field = page.locator(".field", has=html)
+    html_field.get_by_role("button", name="Go to line 3").click()
     expect(html).to_be_focused()
     assert page.evaluate("getSelection().toString()") == "<p>{% endfor %}</p>"
     assert len(herald.versions("cm-error")) == 1
+
+
+def test_a_preview_error_leads_from_the_preview_tab_to_its_line(page, admin, herald, console):
+    console.expect("status of 422")  # the preview
+    herald.save("cm-preview-error")
+    page.set_viewport_size({"width": 390, "height": 800})
+    open_editor(page, admin, "cm-preview-error")
+    html = code(page, "HTML")
+    html.fill("<p>One</p>\n<p>{{ name }}</p>\n<p>{{ nobody }}</p>")
+    page.get_by_role("tab", name="Preview").click()
+
+    problem = page.locator(".preview-problem")
+    expect(problem).to_contain_text("Preview failed")
+    problem.get_by_role("button", name="Go to line 3").click()
+    expect(page.get_by_role("tab", name="Template")).to_have_attribute("aria-selected", "true")
+    expect(html).to_be_focused()
+    expect(html.locator(".cm-error-line")).to_have_text("<p>{{ nobody }}</p>")
 
 
 def test_phone_width_shows_form_and_preview_as_tabs(page, admin, herald):

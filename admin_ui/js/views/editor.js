@@ -68,13 +68,18 @@ export function showEditor(main, name) {
       isNew ? "Not saved yet." : versionNote(baseVersion,
         `${formatDateTime(template.updated_at)} by ${template.author}`));
     const form = editorForm(template, {isNew, onStructureChange: edited});
-    const preview = previewPanel({onRendered: clearFixedErrors});
+    const preview = previewPanel({onRendered: clearFixedErrors, showAtField});
     const saveButton = h("button", {type: "submit", class: "primary"}, isNew ? "Create template" : "Save");
     let savedSnapshot = JSON.stringify(form.read());
     const isDirty = () => JSON.stringify(form.read()) !== savedSnapshot;
     const nameTaken = () => isNew && existing.has(form.name());
     panels.push(preview);
     trackEdits(form.element, isDirty);
+
+    function showAtField(error) {
+      tabs.show(0);
+      return form.errors.show(error);
+    }
 
     // What a status line said stops being true with the next edit (an error: once fixed).
     function edited() {
@@ -147,8 +152,7 @@ export function showEditor(main, name) {
       form.errors.clear();
       conflictSlot.replaceChildren();
       if (nameTaken()) {
-        tabs.show(0);
-        form.errors.show({field: "name", message: `A template named ${target} exists already; open it from the list.`});
+        showAtField({field: "name", message: `A template named ${target} exists already; open it from the list.`});
         status.show("Not saved: see the message at the marked field.", "error");
         return;
       }
@@ -190,8 +194,7 @@ export function showEditor(main, name) {
           }));
           conflictSlot.querySelector("h2").scrollIntoView({block: "nearest"});
         } else {
-          tabs.show(0);
-          const atField = form.errors.show(error);
+          const atField = showAtField(error);
           status.show(`Not saved: see the message ${atField ? "at the marked field" : "at the top"}.`, "error");
         }
       } finally {

@@ -16,8 +16,9 @@ function widthChoice(onPick) {
       h("input", {type: "radio", name, value, checked: index === 0, onchange: () => onPick(value)}), label)));
 }
 
-// onRendered(): the draft rendered (so it passes the checks a save runs on it).
-export function previewPanel({onRendered} = {}) {
+// onRendered(): the draft rendered (so it passes the checks a save runs on it);
+// showAtField(error): puts an error that names a field and a line at that line of the form.
+export function previewPanel({onRendered, showAtField} = {}) {
   let draft = null;
   let timer = null;
   let latestRequest = 0;
@@ -56,7 +57,9 @@ export function previewPanel({onRendered} = {}) {
       if (request !== latestRequest) return;
       element.classList.add("stale");
       problem.replaceChildren(h("div", {class: "error-box"},
-        h("p", {}, h("strong", {}, "Preview failed: "), error.message)));
+        h("p", {}, h("strong", {}, "Preview failed: "), error.message,
+          error.field && error.line && [" ", h("button", {type: "button", class: "link",
+            onclick: () => showAtField(error)}, `Go to line ${error.line}`)])));
     } finally {
       if (request === latestRequest) element.removeAttribute("aria-busy");
     }
