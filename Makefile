@@ -60,5 +60,6 @@ soak: $(STAMP)
 
 # Rebuilds the vendored CodeMirror bundle (admin_ui/vendor/codemirror/) with node and npm;
 # only to change CodeMirror: the admin UI is served as committed, with no build step.
+.PHONY: codemirror
 codemirror:
 	scripts/build_codemirror.sh
