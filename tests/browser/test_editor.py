@@ -196,7 +196,7 @@ def test_a_sender_outside_the_sending_domain_is_marked_in_the_folded_options(pag
 
 def test_a_layout_offers_no_test_send(page, admin):
     page.goto(f"{admin}#/templates/base/edit")
-    expect(page.get_by_label("HTML", exact=True)).to_be_visible()
+    expect(code(page, "HTML")).to_be_visible()
     expect(page.get_by_role("heading", name="Send a test")).to_have_count(0)
     expect(page.get_by_role("button", name="Send test")).to_have_count(0)
 
