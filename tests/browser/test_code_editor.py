@@ -112,6 +112,21 @@ def test_a_syntax_error_moves_the_cursor_to_its_line(page, admin, herald, consol
     assert len(herald.versions("cm-error")) == 1
 
 
+def test_an_error_in_a_locale_variant_goes_to_that_variants_editor(page, admin, herald, console):
+    console.expect("status of 400")  # the save
+    console.expect("status of 422")  # the preview of the same draft
+    herald.save("cm-locale", locales={"pt-BR": {"html": "<p>Olá {{ name }}</p>"}})
+    open_editor(page, admin, "cm-locale")
+    variant = code(page, "HTML (pt-BR)")
+    expect(variant.locator(".tok-typeName").first).to_have_text("p")
+    variant.fill("<p>Olá {{ name }}</p>\n{% endif %}")
+    page.get_by_role("button", name="Save").click()
+
+    expect(variant).to_be_focused()
+    expect(variant.locator(".cm-error-line")).to_have_text("{% endif %}")
+    expect(code(page, "HTML").locator(".cm-error-line")).to_have_count(0)
+
+
 def test_a_preview_error_leads_from_the_preview_tab_to_its_line(page, admin, herald, console):
     console.expect("status of 422")  # the preview
     herald.save("cm-preview-error")
