@@ -7,6 +7,8 @@ import json
 
 from playwright.sync_api import expect
 
+from tests.browser.test_editor import code
+
 HAS_DRAFT = "() => Object.keys(localStorage).some((key) => key.startsWith('herald-draft:'))"
 DRAFTS = """() => Object.keys(localStorage).filter((key) => key.startsWith('herald-draft:'))
   .map((key) => localStorage.getItem(key))"""
@@ -15,13 +17,13 @@ SECRET_SAMPLE = "987654"
 
 def open_editor(page, admin, name):
     page.goto(f"{admin}#/templates/{name}/edit")
-    expect(page.get_by_label("Subject", exact=True)).to_be_visible()
+    expect(code(page, "Subject")).to_be_visible()
 
 
 def type_into(page, label, text):
     """Typed with the keyboard, as a person does (the browser's beforeunload prompt
     needs the page to have had a real interaction)."""
-    field = page.get_by_label(label, exact=True)
+    field = code(page, label)
     field.click()
     field.press("End")
     page.keyboard.type(text)
@@ -43,7 +45,7 @@ def test_a_nav_link_asks_before_leaving_unsaved_edits(page, admin, herald):
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_have_count(0)
     expect(page.get_by_role("heading", name="Edit guard-demo")).to_be_visible()
-    expect(page.get_by_label("Subject", exact=True)).to_have_value("Hello {{ name }} and welcome")
+    expect(code(page, "Subject")).to_have_text("Hello {{ name }} and welcome")
     assert page.url.endswith("#/templates/guard-demo/edit")
 
     page.get_by_role("navigation").get_by_role("link", name="Operations").click()
@@ -55,17 +57,17 @@ def test_back_asks_too_and_a_clean_editor_leaves_without_asking(page, admin, her
     herald.save("back-demo")
     page.goto(f"{admin}#/templates/back-demo")
     page.get_by_role("link", name="Edit and preview").click()
-    expect(page.get_by_label("Subject", exact=True)).to_be_visible()
+    expect(code(page, "Subject")).to_be_visible()
     type_into(page, "Subject", "!")
 
     page.evaluate("history.back()")
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Leave without saving?")
     dialog.get_by_role("button", name="Cancel").click()
-    expect(page.get_by_label("Subject", exact=True)).to_have_value("Hello {{ name }}!")
+    expect(code(page, "Subject")).to_have_text("Hello {{ name }}!")
     assert page.url.endswith("#/templates/back-demo/edit")
 
-    page.get_by_label("Subject", exact=True).fill("Hello {{ name }}")  # back to the saved text
+    code(page, "Subject").fill("Hello {{ name }}")  # back to the saved text
     page.get_by_role("link", name="Templates", exact=True).first.click()
     expect(page.get_by_role("heading", name="Templates")).to_be_visible()
     expect(page.get_by_role("dialog")).to_have_count(0)
@@ -86,11 +88,11 @@ def test_reload_prompts_then_offers_the_draft_without_its_secret(page, admin, he
     page.reload()
     assert prompts == ["beforeunload"]
 
-    html = page.get_by_label("HTML", exact=True)
+    html = code(page, "HTML")
     expect(page.get_by_role("heading", name="Unsaved draft found")).to_be_visible()
-    expect(html).to_have_value("<p>Hello {{ name }}, {{ code }}</p>")
+    expect(html).to_have_text("<p>Hello {{ name }}, {{ code }}</p>")
     page.get_by_role("button", name="Restore draft").click()
-    expect(html).to_have_value("<p>Hello {{ name }}, {{ code }}</p><p>Typed before the crash</p>")
+    expect(html).to_have_text("<p>Hello {{ name }}, {{ code }}</p><p>Typed before the crash</p>")
     secret = page.get_by_role("group", name="Variable code").get_by_label("Sample value")
     expect(secret).to_have_value(SECRET_SAMPLE)  # from the saved template, not the draft
     email = page.frame_locator("iframe.preview-frame")
@@ -101,7 +103,7 @@ def test_reload_prompts_then_offers_the_draft_without_its_secret(page, admin, he
     assert "Typed before the crash" in herald.template("draft-demo")["html"]
     assert page.evaluate(DRAFTS) == []
     page.reload()
-    expect(page.get_by_label("HTML", exact=True)).to_be_visible()
+    expect(code(page, "HTML")).to_be_visible()
     expect(page.get_by_role("heading", name="Unsaved draft found")).to_have_count(0)
 
 
@@ -115,7 +117,7 @@ def test_discarding_the_draft_forgets_it(page, admin, herald):
 
     page.get_by_role("button", name="Discard").click()
     expect(page.get_by_role("heading", name="Unsaved draft found")).to_have_count(0)
-    expect(page.get_by_label("Subject", exact=True)).to_have_value("Hello {{ name }}")
+    expect(code(page, "Subject")).to_have_text("Hello {{ name }}")
     assert page.evaluate(DRAFTS) == []
 
 
@@ -123,7 +125,7 @@ def test_ctrl_s_saves_from_inside_the_html_field(page, admin, herald):
     herald.save("shortcut-demo")
     open_editor(page, admin, "shortcut-demo")
     type_into(page, "HTML", "<p>Saved by shortcut</p>")
-    page.get_by_label("HTML", exact=True).press("Control+s")
+    code(page, "HTML").press("Control+s")
 
     expect(page.get_by_text("Saved as version")).to_be_visible()
     assert len(herald.versions("shortcut-demo")) == 2
@@ -151,7 +153,7 @@ def test_status_messages_clear_when_they_stop_being_true(page, admin, herald, co
     type_into(page, "Subject", "!")
     expect(saved).to_have_count(0)
 
-    html = page.get_by_label("HTML", exact=True)
+    html = code(page, "HTML")
     html.fill("<p>Hello {{ name }} {{ missing }}</p>")
     page.get_by_role("button", name="Save").click()
     expect(html).to_have_attribute("aria-invalid", "true")

@@ -9,6 +9,7 @@ import {loadInto, setNotice, statusLine, takeNotice} from "../ui.js";
 import {trackEdits} from "../unsaved.js";
 import {conflictPanel} from "./conflict.js";
 import {editorForm} from "./editor_form.js";
+import {editorTabs} from "./editor_tabs.js";
 import {previewPanel} from "./preview_panel.js";
 import {testSendPanel} from "./test_send.js";
 
@@ -67,13 +68,18 @@ export function showEditor(main, name) {
       isNew ? "Not saved yet." : versionNote(baseVersion,
         `${formatDateTime(template.updated_at)} by ${template.author}`));
     const form = editorForm(template, {isNew, onStructureChange: edited});
-    const preview = previewPanel({onRendered: clearFixedErrors});
+    const preview = previewPanel({onRendered: clearFixedErrors, showAtField});
     const saveButton = h("button", {type: "submit", class: "primary"}, isNew ? "Create template" : "Save");
     let savedSnapshot = JSON.stringify(form.read());
     const isDirty = () => JSON.stringify(form.read()) !== savedSnapshot;
     const nameTaken = () => isNew && existing.has(form.name());
     panels.push(preview);
     trackEdits(form.element, isDirty);
+
+    function showAtField(error) {
+      tabs.show(0);
+      return form.errors.show(error);
+    }
 
     // What a status line said stops being true with the next edit (an error: once fixed).
     function edited() {
@@ -146,7 +152,7 @@ export function showEditor(main, name) {
       form.errors.clear();
       conflictSlot.replaceChildren();
       if (nameTaken()) {
-        form.errors.show({field: "name", message: `A template named ${target} exists already; open it from the list.`});
+        showAtField({field: "name", message: `A template named ${target} exists already; open it from the list.`});
         status.show("Not saved: see the message at the marked field.", "error");
         return;
       }
@@ -188,7 +194,7 @@ export function showEditor(main, name) {
           }));
           conflictSlot.querySelector("h2").scrollIntoView({block: "nearest"});
         } else {
-          const atField = form.errors.show(error);
+          const atField = showAtField(error);
           status.show(`Not saved: see the message ${atField ? "at the marked field" : "at the top"}.`, "error");
         }
       } finally {
@@ -223,7 +229,11 @@ export function showEditor(main, name) {
     }
     const draft = newestDraft(name, {version: baseVersion, savedAt: template.updated_at});
     if (draft) draftOffer(draft);
-    return [versionInfo, offerSlot, conflictSlot, h("div", {class: "editor-layout"}, form.element, side)];
+    const formPanel = h("div", {class: "editor-main"}, form.element);
+    const tabs = editorTabs([{label: "Template", element: formPanel}, {label: "Preview", element: side}]);
+    panels.push(tabs);
+    return [versionInfo, offerSlot, conflictSlot, tabs.element,
+      h("div", {class: "editor-layout"}, formPanel, side)];
   }
 
   function reload() {

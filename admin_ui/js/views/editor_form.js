@@ -1,5 +1,6 @@
 // The template editor's fields; read() gives the draft in the shape PUT /templates expects,
 // load() puts a draft back (a restored one).
+import {codeField} from "../code_editor.js";
 import {field, h, setFieldValue} from "../dom.js";
 import {FieldErrors} from "../field_errors.js";
 import {localesEditor} from "./locales_editor.js";
@@ -30,11 +31,11 @@ export function editorForm(template, {isNew, onStructureChange}) {
     description: field("Description", textInput(template.description)),
     category: field("Category", h("select", {},
       CATEGORIES.map((category) => h("option", {value: category, selected: category === template.category}, category)))),
-    subject: !isSms && field("Subject", textInput(template.subject, {spellcheck: "false"}),
+    subject: !isSms && codeField("Subject", textInput(template.subject, {spellcheck: "false"}),
       {hint: "One line; {{ variable }} inserts a value."}),
-    html: !isSms && field("HTML", code(template.html, 18),
-      {hint: "Jinja2; {% extends \"base\" %} uses the shared layout. Values are HTML-escaped."}),
-    text: field(isSms ? "SMS text" : "Text", code(template.text, 8), {hint: isSms
+    html: !isSms && codeField("HTML", code(template.html, 18), {language: "html",
+      hint: "Jinja2; {% extends \"base\" %} uses the shared layout. Values are HTML-escaped."}),
+    text: codeField(isSms ? "SMS text" : "Text", code(template.text, 8), {hint: isSms
       ? "The whole message; the preview counts its segments." : "Leave empty to derive it from the HTML."}),
   };
   // The sending options, folded away: [field, typed text -> draft value]. No sender for an SMS.
