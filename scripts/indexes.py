@@ -49,7 +49,7 @@ def _shape(index: Index | None) -> Any:
     projection = index.get("Projection", {})
     return (index["IndexName"], json.dumps(index["KeySchema"], sort_keys=True),
             projection.get("ProjectionType", "ALL"),
-            sorted(projection.get("NonKeyAttributes", [])))
+            tuple(sorted(projection.get("NonKeyAttributes", []))))
 
 
 def plan_index_steps(live: list[Index], wanted: list[Index]) -> list[list[Index]]:
