@@ -102,24 +102,31 @@ def _with_indexes(properties: dict[str, Any], indexes: list[Index],
         properties.pop("GlobalSecondaryIndexes", None)
 
 
+def _tables(template: dict[str, Any]) -> dict[str, str]:
+    """The template's tables with a literal name: logical id -> table name."""
+    return {logical_id: resource["Properties"]["TableName"]
+            for logical_id, resource in template["Resources"].items()
+            if resource["Type"] == TABLE_TYPE
+            and isinstance(resource["Properties"].get("TableName"), str)}
+
+
 def staged_templates(dynamodb: Any, base: dict[str, Any],
                      wanted: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """`base` with each live table's indexes moved one step at a time towards
     `wanted`'s, one (change, template) per update (tables step together); the
     last one holds `wanted`'s indexes. [] when every live table has them already."""
     plans = {}
-    for logical_id, resource in wanted["Resources"].items():
-        if resource["Type"] != TABLE_TYPE or logical_id not in base["Resources"]:
-            continue
-        described = _describe(dynamodb, resource["Properties"]["TableName"])
-        if described is None:
-            continue  # created with all its indexes at once
+    for logical_id, table in _tables(wanted).items():
+        described = _describe(dynamodb, table)
+        if logical_id not in base["Resources"] or described is None:
+            continue  # a new table is created with all its indexes at once
+        resource = wanted["Resources"][logical_id]
         steps = plan_index_steps([_live_index(index) for index in
                                   described.get("GlobalSecondaryIndexes", [])],
                                  resource["Properties"].get("GlobalSecondaryIndexes", []))
         if steps:
             before = [described.get("GlobalSecondaryIndexes", []), *steps]
-            plans[described["TableName"]] = (logical_id, before, resource["Properties"][
+            plans[table] = (logical_id, before, resource["Properties"][
                 "AttributeDefinitions"] + described["AttributeDefinitions"])
     templates = []
     for step in range(1, max((len(before) for _, before, _ in plans.values()), default=1)):
@@ -138,11 +145,6 @@ def _change(before: list[Index], after: list[Index]) -> str:
     names_before, names_after = ({i["IndexName"] for i in indexes} for indexes in (before, after))
     added = sorted(names_after - names_before)
     return f"+{added[0]}" if added else f"-{sorted(names_before - names_after)[0]}"
-
-
-def _stack_tables(template: dict[str, Any]) -> list[str]:
-    return [resource["Properties"]["TableName"] for resource in template["Resources"].values()
-            if resource["Type"] == TABLE_TYPE]
 
 
 class Waits:
@@ -219,7 +221,7 @@ def roll_out(cfn: Any, dynamodb: Any, stack: str, wanted: dict[str, Any], *,
     itself with the step's indexes or, `from_deployed`, the deployed template
     with them (so nothing else changes)."""
     clock = clock or Waits()
-    tables = _stack_tables(wanted)
+    tables = list(_tables(wanted).values())
     if settle(cfn, dynamodb, stack, tables, clock) is None:
         return 0  # a new stack creates its tables with all their indexes
     base = _deployed_template(cfn, stack) if from_deployed else wanted
