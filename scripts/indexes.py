@@ -1,5 +1,6 @@
-"""`python -m scripts.indexes --stage dev --stack herald-dev --s3-bucket <bucket>`:
-bring the tables' global secondary indexes to what the code wants, one per update.
+"""`python -m scripts.indexes`: table indexes added (dropped) one stack update at a time.
+
+    python -m scripts.indexes --stage dev --stack herald-dev --s3-bucket <artifact-bucket>
 
 CloudFormation (DynamoDB underneath) creates or deletes at most one GSI per
 table in one update, and only while no other index of the table is being
@@ -277,8 +278,7 @@ def main() -> None:
     steps = roll_out(session.client("cloudformation"), session.client("dynamodb"), args.stack,
                      resources_template(stage), from_deployed=True, upload=upload,
                      clock=Waits(timeout_s=args.index_timeout_min * 60))
-    print(f"{args.stack}: {steps} index step(s); the tables have their indexes: "
-          "deploy the package now.")
+    print(f"{args.stack}: {steps} index step(s) applied; now `aws cloudformation deploy`.")
 
 
 if __name__ == "__main__":
