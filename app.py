@@ -137,7 +137,8 @@ def preview_draft():
 
 @editors.route("/templates/{name}/test-send", methods=("POST",))
 def send_test_mail(name):
-    accepted = services().staff_send.send(name, json_body(app.current_request))
+    request = app.current_request
+    accepted = services().staff_send.send(name, json_body(request), author_of(request))
     return json_response(accepted, status=202)
 
 
