@@ -83,7 +83,19 @@ def health():
 
 @staff.route("/templates")
 def list_templates():
-    return {"templates": services().templates.list()}
+    return {"templates": services().templates.list(query(app.current_request, "status"))}
+
+
+@editors.route("/templates/{name}/restore", methods=("POST",))
+def restore_template(name):
+    return services().templates.restore(name, author_of(app.current_request))
+
+
+@editors.route("/templates/{name}/duplicate", methods=("POST",))
+def duplicate_template(name):
+    request = app.current_request
+    copy = services().templates.duplicate(name, json_body(request), author_of(request))
+    return json_response(copy, status=201)
 
 
 @editors.route("/templates/{name}", methods=("PUT",))
