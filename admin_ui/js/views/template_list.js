@@ -79,8 +79,8 @@ export function showTemplateList(main) {
     if (!tags.has(chosen)) tag.value = ALL;
   }
 
-  function table(templates) {
-    const deleted = shown.value === "deleted";
+  function table(templates, which = shown.value) {
+    const deleted = which === "deleted";
     fillTags(templates);
     const rows = templates.filter(matches);
     count.textContent = `${rows.length} of ${templates.length} ${deleted ? "deleted " : ""}templates`;
@@ -91,13 +91,14 @@ export function showTemplateList(main) {
     return dataTable(deleted ? "Deleted templates" : "Templates", deleted ? DELETED_COLUMNS : LIVE_COLUMNS, rows);
   }
 
+  // A load the person has since switched away from keeps what the newer one shows.
   function load() {
     const which = shown.value;
     const query = which === "deleted" ? "?status=deleted" : "";
     loadInto(list, which === "deleted" ? "the deleted templates" : "templates", async () => {
       loaded[which] ??= (await api.get(`/templates${query}`)).templates;
       return loaded[which];
-    }, table);
+    }, (templates) => (which === shown.value ? table(templates, which) : [...list.childNodes]));
   }
 
   for (const control of [search, category, tag]) {
