@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 from stack_process import wait_for
+
+from tests.browser.test_pages import UNNAMED_CONTROLS, wait_until_loaded
 
 
 def test_search_and_filters_narrow_the_list(page, admin, herald):
@@ -107,3 +110,27 @@ def test_the_preview_and_a_test_sends_mail_show_the_same_brand(page, admin, hera
     [mail] = wait_for(lambda: herald.mail_to("brand.check@example.com"), 10, "the test mail")
     assert mail["subject"] == previewed == f"Your {brand} sign-in code"
     assert f">{brand}</td>" in mail["html"]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_library_screens_fit_and_name_every_control(page, admin, herald, width):
+    herald.save("narrow-deleted", tags={"a-rather-long-tag-key": "and a long value too"})
+    herald.call("DELETE", "/templates/narrow-deleted", expect=204)
+    page.set_viewport_size({"width": width, "height": 800})
+
+    def fits(screen):
+        wait_until_loaded(page)
+        assert page.evaluate(UNNAMED_CONTROLS) == [], screen
+        overflow = page.evaluate("document.documentElement.scrollWidth") - width
+        assert overflow <= 0, f"{screen} is {overflow} px too wide at {width} px"
+
+    page.goto(admin)
+    page.get_by_label("Show").select_option(label="Deleted templates")
+    expect(page.get_by_role("button", name="Restore narrow-deleted")).to_be_visible()
+    fits("the deleted templates")
+    page.goto(f"{admin}#/templates/narrow-deleted/deleted")
+    fits("a deleted template's page")
+    page.goto(f"{admin}#/templates/otp-code")
+    page.get_by_role("button", name="Duplicate").click()
+    expect(page.get_by_label("Name of the copy")).to_be_visible()
+    fits("a template's page with the duplicate form")
