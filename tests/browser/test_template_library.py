@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from stack_process import wait_for
 
+from tests.browser.test_accessibility import blocking_violations
 from tests.browser.test_pages import UNNAMED_CONTROLS, wait_until_loaded
 
 
@@ -113,7 +115,7 @@ def test_the_preview_and_a_test_sends_mail_show_the_same_brand(page, admin, hera
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_the_library_screens_fit_and_name_every_control(page, admin, herald, width):
+def test_the_library_screens_fit_and_pass_axe(page, admin, herald, width):
     herald.save("narrow-deleted", tags={"a-rather-long-tag-key": "and a long value too"})
     herald.call("DELETE", "/templates/narrow-deleted", expect=204)
     page.set_viewport_size({"width": width, "height": 800})
@@ -123,6 +125,7 @@ def test_the_library_screens_fit_and_name_every_control(page, admin, herald, wid
         assert page.evaluate(UNNAMED_CONTROLS) == [], screen
         overflow = page.evaluate("document.documentElement.scrollWidth") - width
         assert overflow <= 0, f"{screen} is {overflow} px too wide at {width} px"
+        assert blocking_violations(Axe(), page) == [], screen
 
     page.goto(admin)
     page.get_by_label("Show").select_option(label="Deleted templates")
