@@ -132,6 +132,9 @@ class TemplateManager:
         under a new name, starting its own history. A name that was ever used (live or
         deleted, whose history would carry over) is refused with a 409 naming `name`."""
         validate_name(name)
+        unknown = sorted(set(payload) - {"name"}) if isinstance(payload, dict) else []
+        if unknown:
+            raise BadRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
         new_name = validate_name(payload.get("name") if isinstance(payload, dict) else None)
         doc, info = self.store.get(name)
         if self.store.has_history(new_name):

@@ -140,6 +140,12 @@ def test_duplicate_needs_a_valid_new_name(client, payload):
     assert response.status_code == 400 and body(response)["error"]["field"] == "name"
 
 
+def test_duplicate_refuses_an_unknown_field_by_name(client):
+    _save(client)
+    response = post(client, "/templates/otp/duplicate", {"name": "copy", "subject": "x"})
+    assert response.status_code == 400 and body(response)["error"]["field"] == "subject"
+
+
 def test_duplicate_of_an_unknown_template_is_404(client):
     response = post(client, "/templates/ghost/duplicate", {"name": "copy"})
     assert response.status_code == 404
