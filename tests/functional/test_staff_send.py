@@ -67,10 +67,13 @@ def test_test_send_respects_suppression_but_not_the_recipients_rate_limit(client
     assert send(client, to="ana@example.com").status_code == 429
 
 
-def test_staff_lookup_answers_as_the_service_route_does(otp):
+def test_staff_lookup_answers_as_the_service_route_does_plus_the_mail_as_sent(otp):
     message_id = body(send(otp))["message_id"]
     staff = otp.http.get(f"/messages/{message_id}")
     assert staff.status_code == 200
-    assert body(staff) == body(otp.http.get(f"/emails/{message_id}"))
+    answer = body(staff)
+    rendered = answer.pop("rendered")
+    assert answer == body(otp.http.get(f"/emails/{message_id}"))
+    assert rendered["subject"] and "[redacted]" in rendered["html"]
     missing = otp.http.get("/messages/does-not-exist")
     assert missing.status_code == 404 and body(missing)["error"]["field"] == "message_id"
