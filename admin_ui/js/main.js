@@ -3,6 +3,7 @@ import {accountBar} from "./account.js";
 import {startRouter} from "./router.js";
 import {signIn, signedInUser, startSession} from "./session.js";
 import {errorBox} from "./ui.js";
+import {showApiReference} from "./views/api_reference.js";
 import {showEditor} from "./views/editor.js";
 import {showIntegrations} from "./views/integrations.js";
 import {showNotifications} from "./views/notifications.js";
@@ -25,6 +26,7 @@ if (session.ready) {
     {pattern: /^\/operations$/, section: "operations", view: showOperations},
     {pattern: /^\/integrations$/, section: "integrations", view: showIntegrations},
     {pattern: /^\/notifications$/, section: "notifications", view: showNotifications},
+    {pattern: /^\/api$/, section: "api", view: showApiReference},
   ], "/templates");
 } else if (session.problem) {
   main.replaceChildren(errorBox("Not signed in", {message: session.problem}, signIn));
