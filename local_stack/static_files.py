@@ -84,6 +84,19 @@ def make_handler(root: Path) -> type[ChaliceRequestHandler]:
             self._json(405, {"error": {"code": "method_not_allowed", "field": "method",
                                        "message": f"no route takes {self.command}"}})
 
+        def _send_http_response_with_body(self, code: int, headers: dict,
+                                          body: str | bytes) -> None:
+            """HEAD gets the headers GET would, and no body: Chalice local wrote the
+            body, which the client read as the start of the next answer."""
+            if self.command != "HEAD":
+                super()._send_http_response_with_body(code, headers, body)
+                return
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(body.encode() if isinstance(body, str)
+                                                       else body)))
+            self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
+            self._send_headers(headers)
+
         def _json(self, status: int, answer: dict) -> None:
             body = json.dumps(answer).encode()
             self.send_response(status)

@@ -12,6 +12,7 @@ Nothing is excluded: every operation is safe to fuzz on a throwaway stack.
 """
 from __future__ import annotations
 
+import http.client
 import re
 
 import pytest
@@ -67,3 +68,19 @@ def seeded(stack):
 def test_every_operation_answers_as_documented(case, seeded):
     existing(case)
     case.call_and_validate(base_url=seeded.base, checks=CHECKS, timeout=15)
+
+
+def test_a_head_answer_has_no_body_and_the_connection_serves_the_next_request(stack):
+    """Found by `schemathesis run`: HEAD /l/{token} sent the page's body after its
+    headers, and the next request on the connection read it as its answer."""
+    connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=10)
+    try:
+        connection.request("HEAD", "/l/not-a-token")
+        head = connection.getresponse()
+        assert (head.status, head.read()) == (404, b"")
+        assert int(head.headers["Content-Length"]) > 0  # what GET would send
+        connection.request("GET", "/health")
+        answer = connection.getresponse()
+        assert (answer.status, answer.read()) == (200, b'{"status":"ok"}')
+    finally:
+        connection.close()
