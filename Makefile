@@ -57,3 +57,9 @@ clean:
 # minutes); exits 1 on any lost mail or any duplicate outside a crash window.
 soak: $(STAMP)
 	$(BIN)/python -m tests.faults.soak --mails $(or $(MAILS),10000)
+
+# Rebuilds the vendored CodeMirror bundle (admin_ui/vendor/codemirror/) with node and npm;
+# only to change CodeMirror: the admin UI is served as committed, with no build step.
+.PHONY: codemirror
+codemirror:
+	scripts/build_codemirror.sh

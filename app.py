@@ -169,7 +169,14 @@ def get_email(message_id):
 
 @staff.route("/messages/{message_id}")
 def get_message(message_id):
-    return services().message_log.look_up(message_id)
+    return services().mail_finder.look_up(message_id)
+
+
+@staff.route("/messages")
+def find_messages():
+    request = app.current_request
+    return services().mail_finder.list_page(query(request, "to"), query(request, "status"),
+                                            query(request, "limit"), query(request, "cursor"))
 
 
 @staff.route("/suppressions")
@@ -207,6 +214,11 @@ def peek_dlq():
 def discard_dlq_message(message_id):
     services().queue_admin.discard(message_id)
     return no_content()
+
+
+@operators.route("/dlq/messages/{message_id}/redrive", methods=("POST",))
+def redrive_dlq_message(message_id):
+    return services().queue_admin.redrive_one(message_id)
 
 
 @operators.route("/dlq/redrive", methods=("POST",))

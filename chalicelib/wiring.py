@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # named for type checkers only: each is imported on first use
     from chalicelib.messages import ChannelTopic, SendQueue
     from chalicelib.notifications import Notifier, Profiles
     from chalicelib.operations import AlarmForwarder, QueueAdmin, SuppressionAdmin
+    from chalicelib.operations.mail_finder import MailFinder
     from chalicelib.records import (
         MessageLog,
         NotificationTypes,
@@ -231,6 +232,16 @@ class Services:
                           move_task=(self.settings.redrive_move_task
                                      and not self.settings.local_mode),
                           max_move=self.settings.redrive_max_messages)
+
+    @cached_property
+    def mail_finder(self) -> MailFinder:
+        """GET /messages (find mail by recipient or status) and GET /messages/{id}."""
+        from chalicelib.operations.mail_finder import MailFinder
+        from chalicelib.records.message_search import MessageSearch
+
+        search = MessageSearch(self.dynamodb, self.settings.message_log_table,
+                               self.settings.message_log_ttl_days)
+        return MailFinder(search, self.message_log, self.cache)
 
     @cached_property
     def cognito_sender(self) -> CognitoEmailSender:

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.records.tables import SORT_KEYS, STREAMS, TABLES, TTL_ATTRIBUTE, index_name
+from chalicelib.records.tables import (
+    SORT_KEYS,
+    STREAMS,
+    TABLES,
+    TTL_ATTRIBUTE,
+    key_attributes,
+    secondary_indexes,
+)
 from infra import iam, names
 from infra.stage import StageConfig
 
@@ -172,14 +179,12 @@ def _table(stage: StageConfig, setting: str) -> dict[str, Any]:
         "KeySchema": [{"AttributeName": key, "KeyType": "HASH"},
                       *[{"AttributeName": name, "KeyType": "RANGE"} for name in sort]],
         "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"}
-                                 for name in [key, *sort, *indexes]],
+                                 for name in key_attributes(setting)],
         "TimeToLiveSpecification": {"AttributeName": TTL_ATTRIBUTE, "Enabled": True},
         "SSESpecification": {"SSEEnabled": True},
         "Tags": tags(stage)}
     if indexes:
-        properties["GlobalSecondaryIndexes"] = [{
-            "IndexName": index_name(name), "Projection": {"ProjectionType": "KEYS_ONLY"},
-            "KeySchema": [{"AttributeName": name, "KeyType": "HASH"}]} for name in indexes]
+        properties["GlobalSecondaryIndexes"] = secondary_indexes(setting)
     if setting in STREAMS:
         properties["StreamSpecification"] = {"StreamViewType": STREAMS[setting]}
     policy = "Retain" if setting in _KEPT_TABLES else "Delete"

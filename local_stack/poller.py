@@ -20,7 +20,9 @@ from local_stack.sqs_events import lambda_event
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
-class _LambdaContext:
+class LocalLambdaContext:
+    """The context a local handler gets: a fixed name, request id and 10 s budget."""
+
     function_name = "herald-local-consumer"
     aws_request_id = "local"
 
@@ -73,7 +75,7 @@ class QueuePoller(threading.Thread):
             return 0
         event = lambda_event(messages, self.queue_arn, self.region)
         try:
-            result = self.handler(event, _LambdaContext()) or {}
+            result = self.handler(event, LocalLambdaContext()) or {}
             failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
         except Exception:  # noqa: BLE001 - a raising handler fails the whole batch
             logs.warning("local consumer failed the batch", records=len(messages))
@@ -108,7 +110,7 @@ class Ticker(threading.Thread):
     def run(self) -> None:
         while not self.stopping.wait(self.interval_s):
             try:
-                self.handler(scheduled_event(), _LambdaContext())
+                self.handler(scheduled_event(), LocalLambdaContext())
             except Exception:  # noqa: BLE001 - the next tick tries again
                 logs.error("local scheduled handler failed", exc_info=True)
 

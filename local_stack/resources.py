@@ -25,7 +25,8 @@ from chalicelib.records.tables import (
     STREAMS,
     TABLES,
     TTL_ATTRIBUTE,
-    index_name,
+    key_attributes,
+    secondary_indexes,
 )
 from chalicelib.unsubscribe.tokens import parameter_name as unsubscribe_key_name
 
@@ -62,16 +63,14 @@ def create_resources(settings: Settings, session: Any, max_receive_count: int = 
         table = getattr(settings, setting)
         sort = [SORT_KEYS[setting]] if setting in SORT_KEYS else []
         attributes = [{"AttributeName": name, "AttributeType": "S"}
-                      for name in [key, *sort, *indexes]]
+                      for name in key_attributes(setting)]
         args: dict[str, Any] = {
             "TableName": table, "BillingMode": "PAY_PER_REQUEST",
             "KeySchema": [{"AttributeName": key, "KeyType": "HASH"},
                           *[{"AttributeName": name, "KeyType": "RANGE"} for name in sort]],
             "AttributeDefinitions": attributes}
         if indexes:
-            args["GlobalSecondaryIndexes"] = [{
-                "IndexName": index_name(name), "Projection": {"ProjectionType": "KEYS_ONLY"},
-                "KeySchema": [{"AttributeName": name, "KeyType": "HASH"}]} for name in indexes]
+            args["GlobalSecondaryIndexes"] = secondary_indexes(setting)
         if setting in STREAMS:
             args["StreamSpecification"] = {"StreamEnabled": True,
                                            "StreamViewType": STREAMS[setting]}

@@ -142,13 +142,13 @@ class LocalStack:
         import app as herald
         from local_stack.feedback_relay import FeedbackRelay
         from local_stack.local_routes import make_blueprint
-        from local_stack.mailbox import Mailbox
+        from local_stack.mailbox import Mailbox, logged_template
         from local_stack.poller import QueuePoller, Ticker
         from local_stack.sms_inbox import SmsInbox
         from local_stack.static_files import make_handler
         from local_stack.stream_poller import StreamPoller, streams_client
 
-        mailbox = Mailbox(settings.region)
+        mailbox = Mailbox(settings.region, template_of=logged_template)
         sms_inbox = SmsInbox(settings.region)
         consumers_paused = threading.Event()  # POST /_local/consumer
         herald.app.register_blueprint(make_blueprint(mailbox, self.info, sms_inbox,
@@ -207,6 +207,7 @@ def banner(port: int, info: dict[str, str], seconds: float) -> str:
         f"  API:          {base}   (try {base}/health)",
         f"  Admin UI:     {base}/admin/",
         f"  Mail viewer:  {base}/_local/mail",
+        f"  Mailbox:      {base}/admin/#/mailbox   (the same mail, rendered)",
         f"  SMS sent:     {base}/_local/sms",
         f"  AWS emulator: {info['aws_endpoint']}  (region {info['region']}, "
         f"bucket {info['bucket']})",

@@ -14,7 +14,7 @@ import threading
 from typing import Any
 
 from chalicelib.platform import logs
-from local_stack.poller import Handler, _LambdaContext
+from local_stack.poller import Handler, LocalLambdaContext
 from local_stack.stream_events import lambda_event
 
 
@@ -79,7 +79,8 @@ class StreamPoller(threading.Thread):
     def _failed(self, records: list[dict[str, Any]]) -> list[str]:
         """The sequence numbers the handler reports failed (all of them when it raises)."""
         try:
-            result = self.handler(lambda_event(records, self.stream_arn), _LambdaContext()) or {}
+            event = lambda_event(records, self.stream_arn)
+            result = self.handler(event, LocalLambdaContext()) or {}
         except Exception:  # noqa: BLE001 - a raising handler fails the whole batch
             logs.warning("local stream handler failed the batch", records=len(records))
             return [record["dynamodb"]["SequenceNumber"] for record in records]

@@ -106,6 +106,9 @@ def needs(service: str, operation: str, params: dict[str, Any], region: str,
         return [(TRANSACT_ITEMS[kind], f"arn:aws:dynamodb:{region}:{account}:table/"
                                        f"{body['TableName']}")
                 for item in params["TransactItems"] for kind, body in item.items()]
+    if service == "dynamodb" and operation == "batch_get_item":
+        return [(action, f"arn:aws:dynamodb:{region}:{account}:table/{table}")
+                for action in actions_for(service, operation) for table in params["RequestItems"]]
     if service == "s3":
         key = params.get("Key")
         arn = f"arn:aws:s3:::{params['Bucket']}" + (f"/{key}" if key else "")

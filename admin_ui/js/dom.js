@@ -39,6 +39,29 @@ export function field(label, control, {hint, className = "field"} = {}) {
   return {element: wrapper, control, error};
 }
 
+// A list editor's row, named after what its key field holds ("Variable code"), with a
+// Remove button named likewise; onRemove(row) takes it out.
+export function removableRow(noun, keyControl, onRemove, ...children) {
+  const removeLabel = visuallyHidden("");
+  const element = h("div", {class: "variable-row", role: "group"}, ...children);
+  const row = {element};
+  element.append(h("button", {type: "button", class: "quiet", onclick: () => onRemove(row)}, "Remove", removeLabel));
+  const nameIt = () => {
+    const current = keyControl.value.trim() || "(unnamed)";
+    element.setAttribute("aria-label", `${noun} ${current}`);
+    removeLabel.textContent = ` ${noun.toLowerCase()} ${current}`;
+  };
+  keyControl.addEventListener("input", nameIt);
+  nameIt();
+  return row;
+}
+
 export function visuallyHidden(text) {
   return h("span", {class: "visually-hidden"}, text);
+}
+
+/** Set a form field's value from code; a code editor attached to it follows. */
+export function setFieldValue(field, value) {
+  field.value = value;
+  field.dispatchEvent(new CustomEvent("herald:value-set"));
 }

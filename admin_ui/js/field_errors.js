@@ -1,15 +1,7 @@
 // Shows an API error next to the control its `field` names ("html",
 // "variables.code", "locales.pt-BR.html"), or in the form's summary otherwise.
+import {goToLine, hasCodeEditor} from "./code_editor.js";
 import {h} from "./dom.js";
-
-function selectLine(textarea, line) {
-  const lines = textarea.value.split("\n");
-  const start = lines.slice(0, line - 1).reduce((offset, text) => offset + text.length + 1, 0);
-  textarea.focus();
-  textarea.setSelectionRange(start, start + (lines[line - 1] ?? "").length);
-  const lineHeight = parseFloat(getComputedStyle(textarea).lineHeight) || 20;
-  textarea.scrollTop = Math.max(0, (line - 3) * lineHeight);
-}
 
 function describedBy(control, id, on) {
   const ids = new Set((control.getAttribute("aria-describedby") ?? "").split(" ").filter(Boolean));
@@ -54,16 +46,16 @@ export class FieldErrors {
       return false;
     }
     const {control, error} = target;
-    const goToLine = apiError.line && control.tagName === "TEXTAREA"
-      && h("button", {type: "button", class: "link", onclick: () => selectLine(control, apiError.line)},
+    const lineButton = apiError.line && hasCodeEditor(control)
+      && h("button", {type: "button", class: "link", onclick: () => goToLine(control, apiError.line)},
         `Go to line ${apiError.line}`);
     error.append(apiError.message);
-    if (goToLine) error.append(" ", goToLine);
+    if (lineButton) error.append(" ", lineButton);
     error.hidden = false;
     control.setAttribute("aria-invalid", "true");
     describedBy(control, error.id, true);
     this.shown = target;
-    if (goToLine) selectLine(control, apiError.line);
+    if (lineButton) goToLine(control, apiError.line);
     else control.focus();
     error.scrollIntoView({block: "nearest"});
     return true;

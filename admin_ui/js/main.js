@@ -5,7 +5,9 @@ import {signIn, signedInUser, startSession} from "./session.js";
 import {errorBox} from "./ui.js";
 import {showApiReference} from "./views/api_reference.js";
 import {showEditor} from "./views/editor.js";
+import {showFindMail} from "./views/find_mail.js";
 import {showIntegrations} from "./views/integrations.js";
+import {localRoutes} from "./views/mailbox.js";
 import {showNotifications} from "./views/notifications.js";
 import {showOperations} from "./views/operations.js";
 import {showTemplateList} from "./views/template_list.js";
@@ -18,6 +20,7 @@ const session = startSession();
 if (session.ready) {
   const user = signedInUser();
   if (user) document.querySelector(".site-header").append(accountBar(user));
+  const onlyLocal = await localRoutes();  // the Mailbox screen: local stack only
   startRouter(main, [
     {pattern: /^\/templates$/, section: "templates", view: showTemplateList},
     {pattern: /^\/new$/, section: "templates", view: (container) => showEditor(container, null)},
@@ -26,6 +29,8 @@ if (session.ready) {
     {pattern: /^\/operations$/, section: "operations", view: showOperations},
     {pattern: /^\/integrations$/, section: "integrations", view: showIntegrations},
     {pattern: /^\/notifications$/, section: "notifications", view: showNotifications},
+    {pattern: /^\/mail$/, section: "mail", view: showFindMail},
+    ...onlyLocal,
     {pattern: /^\/api$/, section: "api", view: showApiReference},
   ], "/templates");
 } else if (session.problem) {

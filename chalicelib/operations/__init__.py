@@ -1,5 +1,5 @@
 """What operators use: queue counts, the DLQ view with redrive and discard,
-the suppression list's admin, and alarm notices.
+the suppression list's admin, alarm notices, and finding any mail.
 """
 from chalicelib.platform.exports import exported, lazy_exports
 

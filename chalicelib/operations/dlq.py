@@ -1,4 +1,5 @@
-"""Operator tools for the send queue and its DLQ: counts, peek, redrive, discard.
+"""Operator tools for the send queue and its DLQ: counts, peek, redrive (all or one),
+discard.
 
 None of them may lose a mail or leak a secret: a peek hides what it read
 only for the length of the request, a redrive deletes a message from the DLQ
@@ -13,11 +14,11 @@ from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.errors import NotFound, ServiceUnavailable
+from chalicelib.errors import Conflict, NotFound, ServiceUnavailable
 from chalicelib.operations.dlq_view import dlq_view
 from chalicelib.platform import logs
 from chalicelib.records.message_log import MessageLog
-from chalicelib.records.states import FAILED, FINAL
+from chalicelib.records.states import FAILED, FINAL, QUEUED
 
 _SQS_BATCH = 10
 _PEEK_VISIBILITY_S = 10  # hidden at most this long if the release after a peek fails
@@ -43,15 +44,16 @@ class QueueAdmin:
     def counts(self) -> dict[str, Any]:
         """GET /queues: counts and oldest-message age (seconds) of queue and DLQ.
 
-        The queue's age comes from CloudWatch (ApproximateAgeOfOldestMessage,
-        one-minute resolution): sampling it would count as a receive and push
-        mail towards the DLQ. The DLQ has no redrive policy, so its age is
-        sampled (up to 10 messages read without hiding them).
+        Both ages come from CloudWatch (ApproximateAgeOfOldestMessage,
+        one-minute resolution; null where it has no data point, e.g. locally):
+        sampling the queue would count as a receive and push mail towards the
+        DLQ, and sampling the DLQ would raise each message's receive count on
+        every refresh of the operations page.
         """
         queue = self._counts(self.queue_url)
         dlq = self._counts(self.dlq_url)
-        queue["oldest_age_s"] = self._cloudwatch_age() if any(queue.values()) else 0
-        dlq["oldest_age_s"] = self._sampled_age() if any(dlq.values()) else 0
+        queue["oldest_age_s"] = self._cloudwatch_age(self.queue_url) if any(queue.values()) else 0
+        dlq["oldest_age_s"] = self._cloudwatch_age(self.dlq_url) if any(dlq.values()) else 0
         return {"queue": queue, "dlq": dlq}
 
     def _counts(self, url: str) -> dict[str, Any]:
@@ -60,13 +62,13 @@ class QueueAdmin:
         return {name: int(attributes.get(attribute, 0))
                 for name, attribute in _COUNT_ATTRIBUTES.items()}
 
-    def _cloudwatch_age(self) -> int | None:
+    def _cloudwatch_age(self, url: str) -> int | None:
         now = datetime.now(UTC)
         try:
             points = self.cloudwatch.get_metric_statistics(
                 Namespace="AWS/SQS", MetricName="ApproximateAgeOfOldestMessage",
                 Dimensions=[{"Name": "QueueName",
-                             "Value": self.queue_url.rstrip("/").rsplit("/", 1)[-1]}],
+                             "Value": url.rstrip("/").rsplit("/", 1)[-1]}],
                 StartTime=now - timedelta(minutes=10), EndTime=now, Period=60,
                 Statistics=["Maximum"])["Datapoints"]
         except (ClientError, BotoCoreError):
@@ -75,31 +77,41 @@ class QueueAdmin:
         latest = max(points, key=lambda point: point["Timestamp"], default=None)
         return int(latest["Maximum"]) if latest else None
 
-    def _sampled_age(self) -> int | None:
-        sample = self._receive(_SQS_BATCH, visibility_s=0)
-        sent = [int(m["Attributes"]["SentTimestamp"]) for m in sample
-                if "SentTimestamp" in m.get("Attributes", {})]
-        return max(0, int(self.clock() - min(sent) / 1000)) if sent else None
-
     # -- DLQ ------------------------------------------------------------------
 
     def peek(self, limit: int) -> list[dict[str, Any]]:
-        """Up to `limit` DLQ messages, oldest first, redacted; visible again on return."""
+        """Up to `limit` DLQ messages, oldest first, redacted, each with why its mail
+        failed (the message log's reasons); visible again on return.
+
+        Reading a DLQ message is a receive, which SQS counts in its
+        ApproximateReceiveCount: each view carries `failed_attempts` from the
+        log, which only the consumer's failures raise, and the admin UI reads
+        the DLQ only when asked.
+        """
         messages = self._collect(limit)
         try:
-            return sorted((dlq_view(message) for message in messages),
-                          key=lambda view: view["sent_at"] or "")
+            views = [self._with_reasons(dlq_view(message)) for message in messages]
+            return sorted(views, key=lambda view: view["sent_at"] or "")
         finally:
             self._release(messages)
 
-    def discard(self, sqs_message_id: str) -> None:
-        """Delete one DLQ message; its mail is recorded `failed` (an operator gave up on it)."""
-        messages = self._collect(self.max_move, stop_at=sqs_message_id)
-        found = next((m for m in messages if m["MessageId"] == sqs_message_id), None)
-        self._release([m for m in messages if m is not found])
-        if found is None:
-            raise NotFound(f"no DLQ message {sqs_message_id!r} (searched {len(messages)})",
-                           field="id")
+    def _with_reasons(self, view: dict[str, Any]) -> dict[str, Any]:
+        """`view` with its mail's log status and failure reasons (none for a body the log
+        does not know)."""
+        message_id = view.get("message_id")
+        entry = self.log.get(message_id) if isinstance(message_id, str) else None
+        reasons = [{"at": event.get("at"), "status": event.get("status"),
+                    "detail": event["detail"]}
+                   for event in (entry or {}).get("events") or []
+                   if event.get("detail") and not event.get("event")]
+        return {**view, "log_status": entry and entry.get("status"), "reasons": reasons,
+                "failed_attempts": sum(1 for reason in reasons
+                                       if reason["status"] in (QUEUED, FAILED))}
+
+    def discard(self, wanted: str) -> None:
+        """Delete one DLQ message (by its Herald message id or its SQS id); its mail is
+        recorded `failed` (an operator gave up on it)."""
+        found = self._take(wanted)
         self.sqs.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=found["ReceiptHandle"])
         message_id = dlq_view(found).get("message_id")
         if isinstance(message_id, str):
@@ -108,7 +120,45 @@ class QueueAdmin:
                 # its events tell); SES's Send event would still correct it to `sent`.
                 self.log.move(message_id, FAILED, claimable=True,
                               detail="removed from the DLQ by an operator")
-                logs.info("DLQ message discarded", sqs_message_id=sqs_message_id)
+                logs.info("DLQ message discarded", sqs_message_id=found["MessageId"])
+
+    def redrive_one(self, wanted: str) -> dict[str, Any]:
+        """POST /dlq/messages/{id}/redrive: move one DLQ message (by its Herald message
+        id or its SQS id) back to the queue. 404 when it is not in the DLQ (redriven or
+        deleted already); 409 when its mail is settled (the DLQ copy is then deleted)."""
+        found = self._take(wanted)
+        if self._settled(found):
+            self._delete_from_dlq([found])
+            raise Conflict(f"the mail of DLQ message {wanted!r} is already settled (sent, "
+                           "failed or expired); its DLQ copy was removed, nothing was resent",
+                           field="message_id", code="already_settled")
+        try:
+            copied = self._copy_to_queue([found])
+        except (ClientError, BotoCoreError) as exc:
+            self._release([found])
+            raise self._interrupted(0, f"{type(exc).__name__}: {exc}") from None
+        if not copied:
+            self._release([found])
+            raise self._interrupted(0, "the queue refused the message")
+        self._delete_from_dlq([found])
+        view = dlq_view(found)
+        logs.info("DLQ message redriven", sqs_message_id=found["MessageId"],
+                  message_id=view.get("message_id"))
+        return {"moved": 1, "id": found["MessageId"], "message_id": view.get("message_id")}
+
+    def _take(self, wanted: str) -> dict[str, Any]:
+        """The DLQ message `wanted` names (hidden briefly); the others read meanwhile are
+        released. 404 naming `message_id` when none is."""
+        def named(message: dict[str, Any]) -> bool:
+            return wanted in (message["MessageId"], dlq_view(message).get("message_id"))
+
+        messages = self._collect(self.max_move, stop_when=named)
+        found = next((m for m in messages if named(m)), None)
+        self._release([m for m in messages if m is not found])
+        if found is None:
+            raise NotFound(f"no DLQ message {wanted!r} (searched {len(messages)}): it was "
+                           "redriven or deleted already, or never failed", field="message_id")
+        return found
 
     def redrive(self) -> dict[str, Any]:
         """Move the DLQ's messages back to the queue; `moved` says how many.
@@ -202,15 +252,17 @@ class QueueAdmin:
             WaitTimeSeconds=wait_s, AttributeNames=["All"],
             MessageAttributeNames=["All"]).get("Messages", [])
 
-    def _collect(self, limit: int, stop_at: str | None = None) -> list[dict[str, Any]]:
-        """Read up to `limit` distinct DLQ messages, hiding them briefly so reads progress."""
+    def _collect(self, limit: int, stop_when: Callable[[dict[str, Any]], bool] | None = None
+                 ) -> list[dict[str, Any]]:
+        """Read up to `limit` distinct DLQ messages, hiding them briefly so reads progress;
+        stop early after a batch holding one `stop_when` picks."""
         found: dict[str, dict[str, Any]] = {}
         while len(found) < limit:
             batch = self._receive(min(_SQS_BATCH, limit - len(found)), _PEEK_VISIBILITY_S)
             if not batch:
                 break
             found.update((m["MessageId"], m) for m in batch)
-            if stop_at in found:
+            if stop_when is not None and any(stop_when(m) for m in batch):
                 break
         return list(found.values())
 

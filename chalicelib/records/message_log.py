@@ -32,7 +32,11 @@ class MessageLog:
     def new_entry_op(self, entry: dict[str, Any]) -> dict[str, Any]:
         """TransactWriteItems element creating the `queued` item (never overwrites)."""
         now = self.clock()
-        item = {**entry, "status": QUEUED, "created_at": iso_time(now), "updated_at": iso_time(now),
+        created_at = iso_time(now)
+        # the keys of the search indexes (chalicelib/records/tables.py INDEX_SORT_KEYS):
+        # the recipient as suppression keys it (Address.key), and the UTC day it came in
+        item = {**entry, "recipient_key": entry["to"].lower(), "accept_day": created_at[:10],
+                "status": QUEUED, "created_at": created_at, "updated_at": created_at,
                 "enqueued_epoch_ms": int(now * 1000),
                 "expires_ttl": int(now) + self.ttl_days * 86400,
                 "events": [{"status": QUEUED, "at": iso_time(now)}]}
@@ -45,11 +49,15 @@ class MessageLog:
         return dynamo.from_item(response["Item"]) if "Item" in response else None
 
     def look_up(self, message_id: str) -> dict[str, Any]:
-        """What GET /emails/{id} (services) and GET /messages/{id} (staff) answer."""
+        """What GET /emails/{id} (services) answers."""
+        return public_view(self.entry(message_id))
+
+    def entry(self, message_id: str) -> dict[str, Any]:
+        """The whole item; 404 naming `message_id` when there is none."""
         entry = self.get(message_id)
         if entry is None:
             raise NotFound(f"message {message_id!r} not found", field="message_id")
-        return public_view(entry)
+        return entry
 
     def claim_op(self, message_id: str, owner: str, lease_until: float, reclaim_at: float,
                  reclaim: bool = False) -> dict[str, Any]:

@@ -6,11 +6,14 @@ cannot drift apart.
 """
 from __future__ import annotations
 
+from typing import Any
+
 TTL_ATTRIBUTE = "expires_ttl"
 
 # table setting name -> (partition key, attributes with a KEYS_ONLY index each)
 TABLES: dict[str, tuple[str, list[str]]] = {
-    "message_log_table": ("message_id", ["ses_message_id"]),
+    "message_log_table": ("message_id", ["ses_message_id", "recipient_key", "accept_day",
+                                         "status"]),
     "idempotency_table": ("idempotency_key", []),
     "rate_limit_table": ("counter_key", []),
     "suppression_table": ("email", []),
@@ -39,6 +42,40 @@ STREAMS: dict[str, str] = {
 def index_name(attribute: str) -> str:
     """The name of the index on `attribute`."""
     return f"by_{attribute}"
+
+
+# Finding mail (chalicelib/records/message_search.py): table setting name -> {index
+# attribute: its sort key}. Each is KEYS_ONLY: it carries the recipient, the accept day or
+# the status, and the ids, never a variable; a page reads the rest from the table.
+#   by_recipient_key: one recipient's mail, newest first (a partition per address, lower-cased
+#     as suppression and rate limits key it)
+#   by_accept_day: everyone's mail, newest first, a partition per UTC day (`YYYY-MM-DD`):
+#     written once per mail (no attribute of it changes), so a day takes ~1,000 new mails
+#     a second (a partition's write limit), five times the SES quota Herald asks for
+#   by_status: mail in one status, newest first; a status change moves the key (a delete
+#     and a put per change, in two partitions), so a status partition takes ~500 mails/s
+INDEX_SORT_KEYS: dict[str, dict[str, str]] = {
+    "message_log_table": {"recipient_key": "created_at", "accept_day": "created_at",
+                          "status": "created_at"},
+}
+
+
+def key_attributes(setting: str) -> list[str]:
+    """The table's and its indexes' key attributes (all strings), each once."""
+    key, indexes = TABLES[setting]
+    sort = [SORT_KEYS[setting]] if setting in SORT_KEYS else []
+    named = [key, *sort, *indexes, *INDEX_SORT_KEYS.get(setting, {}).values()]
+    return list(dict.fromkeys(named))
+
+
+def secondary_indexes(setting: str) -> list[dict[str, Any]]:
+    """The table's GlobalSecondaryIndexes (CloudFormation and CreateTable spell them alike)."""
+    sorts = INDEX_SORT_KEYS.get(setting, {})
+    return [{"IndexName": index_name(name), "Projection": {"ProjectionType": "KEYS_ONLY"},
+             "KeySchema": [{"AttributeName": name, "KeyType": "HASH"},
+                           *([{"AttributeName": sorts[name], "KeyType": "RANGE"}]
+                             if name in sorts else [])]}
+            for name in TABLES[setting][1]]
 
 # Tables read through their DynamoDB stream: setting name -> (partition key, stream view).
 # The users table's INSERTs send welcome mail (chalicelib/intake/stream.py); the stack

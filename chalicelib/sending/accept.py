@@ -118,8 +118,7 @@ class Producer:
                 link_seed=new_seed() if compiled.link_names else None))
             with logs.bind(message_id=message_id):
                 replayed = self._record(request, compiled, message_id, locale, body,
-                                        key, request_hash(json.loads(raw_body),
-                                                          compiled.secret_names),
+                                        key, request_hash(request.body, compiled.secret_names),
                                         handoff, audience)
                 if replayed is not None:
                     return replayed

@@ -5,7 +5,7 @@ against AWS's limits."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Mapping
@@ -35,6 +35,9 @@ class SendRequest:
     locale: str | None
     expires_at: float | None
     supersede_key: str | None = None
+    # The request object as the caller sent it, parsed once: the idempotency
+    # fingerprint is taken from it.
+    body: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def recipient(self) -> str:
@@ -79,7 +82,8 @@ def parse_send_request(raw_body: bytes, max_bytes: int, now: float,
     return SendRequest(to=to, template=template,
                        variables=variables, locale=locale,
                        expires_at=_expiry(body.get("expires_at"), now),
-                       supersede_key=_supersede_key(body.get("supersede_key")))
+                       supersede_key=_supersede_key(body.get("supersede_key")),
+                       body=body)
 
 
 def _supersede_key(raw: Any) -> str | None:

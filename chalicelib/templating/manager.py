@@ -9,7 +9,7 @@ import difflib
 import json
 from typing import Any, Mapping
 
-from chalicelib.errors import BadRequest
+from chalicelib.errors import BadRequest, NotFound
 from chalicelib.templating.cache import TemplateCache
 from chalicelib.templating.exposure import exposure_warnings
 from chalicelib.templating.model import TemplateDoc, parse_template, validate_name
@@ -67,11 +67,24 @@ class TemplateManager:
         doc = parse_template(name, payload)
         draft = self.cache.draft(doc)
         check_template(draft)
+        answer = {"name": name, "category": doc.category, "warnings": exposure_warnings(draft)}
+        latest = self._latest_if_same(doc)
+        if latest is not None:
+            return {**answer, "version_id": latest, "unchanged": True}
         version = self.store.put(doc, author=author, base_version=base_version)
         if doc.category == "layout":
             self.cache.forget_latest(name)
-        return {"name": name, "version_id": version, "category": doc.category,
-                "warnings": exposure_warnings(draft)}
+        return {**answer, "version_id": version, "unchanged": False}
+
+    def _latest_if_same(self, doc: TemplateDoc) -> str | None:
+        """The latest version's id when it holds exactly `doc`: saving it again would only
+        add a copy to the history. A stale base_version is no conflict then (nothing of
+        theirs would be overwritten); a deleted template is saved again as usual."""
+        try:
+            latest, info = self.store.get(doc.name)
+        except NotFound:
+            return None
+        return info.version_id if latest == doc else None
 
     def schema(self, name: str, version_id: str | None = None) -> dict[str, Any]:
         """GET /templates/{name}/schema: the JSON Schema of a send's `variables`."""

@@ -8,16 +8,21 @@ from playwright.sync_api import expect
 from stack_process import wait_for
 
 
+def code(page, label):
+    """A field's code editor (the form control itself is hidden behind it)."""
+    return page.get_by_role("textbox", name=label, exact=True)
+
+
 def open_editor(page, admin, name):
     page.goto(f"{admin}#/templates/{name}/edit")
-    expect(page.get_by_label("Subject", exact=True)).to_be_visible()
+    expect(code(page, "Subject")).to_be_visible()
 
 
 def test_edit_and_save_creates_a_version(page, admin, herald):
     herald.save("edit-demo")
     open_editor(page, admin, "edit-demo")
 
-    page.get_by_label("Subject", exact=True).fill("Good news, {{ name }}")
+    code(page, "Subject").fill("Good news, {{ name }}")
     page.get_by_role("button", name="Save").click()
 
     expect(page.get_by_text("Saved as version")).to_be_visible()
@@ -43,12 +48,12 @@ def test_save_error_is_shown_next_to_the_field_with_its_line(page, admin, herald
     herald.save("error-demo")
     open_editor(page, admin, "error-demo")
 
-    page.get_by_label("HTML", exact=True).fill("<p>Hello {{ name }}</p>\n<p>{{ missing }}</p>")
+    code(page, "HTML").fill("<p>Hello {{ name }}</p>\n<p>{{ missing }}</p>")
     page.get_by_role("button", name="Save").click()
 
-    html = page.get_by_label("HTML", exact=True)
+    html = code(page, "HTML")
     expect(html).to_have_attribute("aria-invalid", "true")
-    error = page.locator(f"#{html.get_attribute('id')}-error")
+    error = page.locator(".field", has=html).locator(".field-error")
     expect(error).to_contain_text("missing")
     expect(error.get_by_role("button", name="Go to line 2")).to_be_visible()
     expect(page.locator(".preview-problem")).to_contain_text("Preview failed")
@@ -61,7 +66,7 @@ def test_concurrent_save_is_refused_and_their_change_can_be_seen(page, admin, he
     open_editor(page, admin, "conflict-demo")
     herald.save("conflict-demo", subject="Theirs {{ name }}")  # a colleague, meanwhile
 
-    page.get_by_label("Subject", exact=True).fill("Mine {{ name }}")
+    code(page, "Subject").fill("Mine {{ name }}")
     page.get_by_role("button", name="Save").click()
 
     conflict = page.get_by_role("alert").filter(has_text="Someone saved this template meanwhile")
@@ -70,7 +75,7 @@ def test_concurrent_save_is_refused_and_their_change_can_be_seen(page, admin, he
     expect(conflict.locator(".diff-del")).to_contain_text("subject: First {{ name }}")
     expect(conflict.locator(".diff-add")).to_contain_text("subject: Theirs {{ name }}")
     assert herald.template("conflict-demo")["subject"] == "Theirs {{ name }}"
-    expect(page.get_by_label("Subject", exact=True)).to_have_value("Mine {{ name }}")
+    expect(code(page, "Subject")).to_have_text("Mine {{ name }}")
 
 
 def test_preview_follows_typing_escapes_values_and_cannot_run_script(page, admin, herald):
@@ -81,7 +86,7 @@ def test_preview_follows_typing_escapes_values_and_cannot_run_script(page, admin
     email = page.frame_locator("iframe.preview-frame")
     expect(email.locator("p")).to_have_text("Hello Ana")
 
-    page.get_by_label("HTML", exact=True).fill("<p>Hello {{ name }}</p><p>See you soon</p>")
+    code(page, "HTML").fill("<p>Hello {{ name }}</p><p>See you soon</p>")
     expect(email.get_by_text("See you soon")).to_be_visible()
 
     attack = "<script>parent.document.title='pwned'</script>"
@@ -118,7 +123,7 @@ def test_a_secret_in_the_subject_saves_with_a_visible_warning(page, admin, heral
                 html="<p>Hello {{ name }}, {{ code }}</p>")
     open_editor(page, admin, "warn-demo")
 
-    page.get_by_label("Subject", exact=True).fill("Your code is {{ code }}")
+    code(page, "Subject").fill("Your code is {{ code }}")
     page.get_by_role("button", name="Save").click()
 
     status = page.get_by_text("Saved as version")
@@ -129,9 +134,71 @@ def test_a_secret_in_the_subject_saves_with_a_visible_warning(page, admin, heral
 
 def test_an_sms_template_edits_its_text_and_counts_segments(page, admin):
     page.goto(f"{admin}#/templates/otp-sms/edit")
-    expect(page.get_by_label("SMS text")).to_be_visible()
-    expect(page.get_by_label("Subject", exact=True)).to_have_count(0)  # text only
+    expect(code(page, "SMS text")).to_be_visible()
+    expect(code(page, "Subject")).to_have_count(0)  # text only
     expect(page.get_by_text("SMS: GSM-7")).to_contain_text("1 segment")
-    page.get_by_label("SMS text").fill("Code {{ code }} ✓ for {{ app_domain }}\n\n"
+    code(page, "SMS text").fill("Code {{ code }} ✓ for {{ app_domain }}\n\n"
                                        "@{{ app_domain }} #{{ code }}")
     expect(page.get_by_text("SMS: UCS-2")).to_be_visible()  # the tick is not GSM-7
+
+
+def test_sender_reply_to_tags_rate_limit_and_variable_details_are_editable(page, admin, herald):
+    herald.save("fields-demo", category="auth", variables={
+        "name": {"required": False, "sample": "Ana"}})
+    open_editor(page, admin, "fields-demo")
+
+    page.get_by_text("Sending options").click()
+    page.get_by_label("Sender (From)").fill("Acme Sign-in <sign-in@example.com>")
+    page.get_by_label("Reply-To").fill("help@acme.example")
+    page.get_by_label("Rate limit per hour").fill("4")
+    page.get_by_role("button", name="Add tag").click()
+    page.get_by_label("Tag key").fill("team")
+    page.get_by_label("Tag value").fill("identity")
+    variable = page.get_by_role("group", name="Variable name")
+    variable.get_by_label("Default").fill("there")
+    variable.get_by_label("Description").fill("How the mail greets the person")
+    page.keyboard.press("Control+s")
+
+    expect(page.get_by_text("Saved as version")).to_be_visible()
+    saved = herald.template("fields-demo")
+    assert saved["sender"] == "Acme Sign-in <sign-in@example.com>"
+    assert saved["reply_to"] == "help@acme.example"
+    assert saved["rate_limit_per_hour"] == 4
+    assert saved["tags"] == {"team": "identity"}
+    assert saved["variables"]["name"]["default"] == "there"
+    assert saved["variables"]["name"]["description"] == "How the mail greets the person"
+
+    page.reload()  # and they read back into the form
+    page.get_by_text("Sending options").click()
+    expect(page.get_by_label("Sender (From)")).to_have_value("Acme Sign-in <sign-in@example.com>")
+    expect(page.get_by_label("Tag value")).to_have_value("identity")
+    variable = page.get_by_role("group", name="Variable name")
+    expect(variable.get_by_label("Default")).to_have_value("there")
+
+
+def test_a_sender_outside_the_sending_domain_is_marked_in_the_folded_options(page, admin, herald,
+                                                                            console):
+    console.expect("status of 400")  # the save
+    console.expect("status of 422")  # the preview of the same draft
+    herald.save("sender-demo")
+    open_editor(page, admin, "sender-demo")
+    page.get_by_text("Sending options").click()
+    page.get_by_label("Sender (From)").fill("someone@elsewhere.example")
+    page.get_by_text("Sending options").click()  # folded again
+    page.get_by_role("button", name="Save").click()
+
+    sender = page.get_by_label("Sender (From)")
+    expect(sender).to_be_visible()  # opened to show the error
+    expect(sender).to_have_attribute("aria-invalid", "true")
+    expect(sender).to_be_focused()
+    assert len(herald.versions("sender-demo")) == 1
+
+
+def test_a_layout_offers_no_test_send(page, admin):
+    page.goto(f"{admin}#/templates/base/edit")
+    expect(code(page, "HTML")).to_be_visible()
+    expect(page.get_by_role("heading", name="Send a test")).to_have_count(0)
+    expect(page.get_by_role("button", name="Send test")).to_have_count(0)
+
+    page.goto(f"{admin}#/templates/welcome/edit")
+    expect(page.get_by_role("button", name="Send test")).to_be_visible()

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 SCREENS = ["#/templates", "#/templates/otp-code", "#/templates/otp-code/edit", "#/new",
-           "#/operations", "#/integrations", "#/notifications",
+           "#/operations", "#/integrations", "#/notifications", "#/mailbox",
            "#/api"]
 UNNAMED_CONTROLS = """() => [...document.querySelectorAll('input, select, textarea, button')]
   .filter((control) => !control.closest('[hidden]'))
@@ -51,7 +51,7 @@ def test_keyboard_alone_opens_edits_and_saves_a_template(page, admin, herald):
     press_tab_until(page, "document.activeElement.textContent === 'Edit and preview'")
     page.keyboard.press("Enter")
     wait_until_loaded(page)
-    press_tab_until(page, "document.activeElement.labels?.[0]?.textContent === 'Subject'")
+    press_tab_until(page, "document.activeElement.ariaLabel === 'Subject'")  # its code editor
     page.keyboard.press("End")
     page.keyboard.type(", from the keyboard")
     page.keyboard.press("Control+s")

@@ -136,12 +136,15 @@ def _exercise_api(client, sqs, aws) -> str:
     assert body(send(client, headers=key))["message_id"] == message_id
     client.http.get(f"/emails/{message_id}")
     client.http.get(f"/messages/{message_id}")
+    for query in ("to=user@example.com", "status=queued", "limit=5"):  # find any mail
+        assert body(client.http.get(f"/messages?{query}"))["messages"], query
     assert post(client, "/templates/otp/test-send", {"to": "t@example.com"}).status_code == 202
     dead = sqs.send_message(QueueUrl=aws.dlq_url, MessageBody=json.dumps(
         {"message_id": "gone", "variables": {}}))["MessageId"]
     assert client.http.get("/queues").status_code == 200
     assert client.http.get("/dlq/messages").status_code == 200
     assert client.http.delete(f"/dlq/messages/{dead}").status_code == 204
+    assert client.http.post(f"/dlq/messages/{dead}/redrive").status_code == 404
     put_hook_secret("clerk")
     assert post_hook(client, "clerk", {"type": "email.created", "data": {
         "slug": "verification_code", "to_email_address": "c@example.com",

@@ -201,8 +201,14 @@ def test_tables_on_demand_with_ttl_and_the_message_log_index(built, stage):
         assert props["BillingMode"] == "PAY_PER_REQUEST"
         assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_ttl",
                                                     "Enabled": True}
-    [index] = tables["MessageLogTable"]["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "by_ses_message_id"
+    indexes = {index["IndexName"]: index for index in tables["MessageLogTable"][
+        "GlobalSecondaryIndexes"]}
+    assert set(indexes) == {"by_ses_message_id", "by_recipient_key", "by_accept_day",
+                            "by_status"}  # feedback's match, and finding mail
+    assert indexes["by_recipient_key"]["KeySchema"] == [
+        {"AttributeName": "recipient_key", "KeyType": "HASH"},
+        {"AttributeName": "created_at", "KeyType": "RANGE"}]
+    assert {i["Projection"]["ProjectionType"] for i in indexes.values()} == {"KEYS_ONLY"}
     links = tables["LinksTable"]  # keyed by the token's digest, restorable, encrypted
     assert links["KeySchema"] == [{"AttributeName": "token_digest", "KeyType": "HASH"}]
     assert links["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}

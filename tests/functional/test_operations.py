@@ -119,8 +119,11 @@ def test_queue_counts_show_waiting_mail_and_dlq_age(otp, aws):
     seen = counts(otp)
     assert seen["queue"]["visible"] == 2
     assert seen["queue"]["oldest_age_s"] is None  # CloudWatch has no datapoints in moto
-    assert seen["dlq"]["visible"] == 1 and 0 <= seen["dlq"]["oldest_age_s"] < 60
-    assert counts(otp)["dlq"]["visible"] == 1  # sampling the age hid nothing
+    # from CloudWatch too: sampling the DLQ would count a receive on every refresh
+    assert seen["dlq"]["visible"] == 1 and seen["dlq"]["oldest_age_s"] is None
+    [message] = boto3.client("sqs").receive_message(
+        QueueUrl=aws.dlq_url, AttributeNames=["ApproximateReceiveCount"])["Messages"]
+    assert message["Attributes"]["ApproximateReceiveCount"] == "1"  # this receive alone
 
 
 # -- DLQ peek and discard -----------------------------------------------------
@@ -265,3 +268,71 @@ def test_redrive_uses_sqs_move_task_where_available(client, aws):
     params = json.loads(request["body"])
     assert params["SourceArn"].endswith(":herald-dev-dlq")
     assert params["DestinationArn"].endswith(":herald-dev-send")
+
+
+# -- one DLQ message: why it failed, redrive it alone ---------------------------
+
+def fail_to_dlq(client, aws, to):
+    """Send a mail while SES is down until its message sits in the DLQ; returns its id."""
+    accepted = body(send(client, to=to, variables={"code": "SECRET-4242", "name": "Bo"}))
+    ses = wiring.services().email_channel.transport.ses
+
+    def outage(**_):
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}},
+                          "SendEmail")
+    ses.meta.events.register("before-parameter-build.sesv2.SendEmail", outage)
+    sqs = boto3.client("sqs")
+    while records := receive_event(sqs, aws.send_queue_url)["Records"]:
+        consume(client, {"Records": records})
+    ses.meta.events.unregister("before-parameter-build.sesv2.SendEmail", outage)
+    return accepted["message_id"]
+
+
+def test_a_dlq_message_says_why_it_failed_and_looking_adds_no_failure(otp, aws):
+    message_id = fail_to_dlq(otp, aws, "a@example.com")
+    [view] = body(otp.http.get("/dlq/messages"))["messages"]
+    assert view["message_id"] == message_id and view["log_status"] == "queued"
+    assert [reason["detail"] for reason in view["reasons"]] == [
+        "SES ServiceUnavailable; will retry"] * 3
+    assert view["failed_attempts"] == 3
+    for _ in range(3):
+        counts(otp)
+        [again] = body(otp.http.get("/dlq/messages"))["messages"]
+    assert again["failed_attempts"] == 3 and again["reasons"] == view["reasons"]
+    assert "SECRET-4242" not in json.dumps(again)
+
+
+def test_one_dlq_message_is_redriven_alone_by_its_mail_id(otp, aws):
+    first = fail_to_dlq(otp, aws, "a@example.com")
+    second = fail_to_dlq(otp, aws, "b@example.com")
+    response = otp.http.post(f"/dlq/messages/{first}/redrive")
+    assert response.status_code == 200
+    assert body(response)["moved"] == 1 and body(response)["message_id"] == first
+    assert [v["message_id"] for v in body(otp.http.get("/dlq/messages"))["messages"]] == [second]
+    consume(otp, receive_event(boto3.client("sqs"), aws.send_queue_url))
+    assert body(otp.http.get(f"/emails/{first}"))["status"] == "sent"
+    assert body(otp.http.get(f"/emails/{second}"))["status"] == "queued"
+    gone = otp.http.post(f"/dlq/messages/{first}/redrive")
+    assert gone.status_code == 404
+    assert "redriven or deleted already" in body(gone)["error"]["message"]
+
+
+def test_redriving_a_dlq_message_whose_mail_was_sent_is_409_and_resends_nothing(otp, aws):
+    accepted = body(send(otp))["message_id"]
+    sqs = boto3.client("sqs")
+    [message] = sqs.receive_message(QueueUrl=aws.send_queue_url)["Messages"]
+    sqs.change_message_visibility(QueueUrl=aws.send_queue_url,
+                                  ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    consume(otp, receive_event(sqs, aws.send_queue_url))
+    fill_dlq(aws, [message["Body"]])  # a stale copy of a mail that went out
+    response = otp.http.post(f"/dlq/messages/{accepted}/redrive")
+    assert response.status_code == 409 and body(response)["error"]["code"] == "already_settled"
+    assert drain(aws.send_queue_url) == [] and drain(aws.dlq_url) == []
+    assert len(sent_mail()) == 1
+
+
+def test_the_row_id_deletes_the_row(otp, aws):
+    """The admin UI shows the mail's id in the row and its dialog: it deletes by it too."""
+    message_id = fail_to_dlq(otp, aws, "a@example.com")
+    assert otp.http.delete(f"/dlq/messages/{message_id}").status_code == 204
+    assert body(otp.http.get("/dlq/messages"))["messages"] == []

@@ -61,6 +61,34 @@ def test_stale_base_version_is_409_and_both_versions_survive(client):
     assert retried.status_code == 200
 
 
+def test_saving_unchanged_content_answers_the_latest_version_without_a_new_one(client):
+    first = put_template(client, "otp", OTP)
+    assert body(first)["unchanged"] is False
+    again = put_template(client, "otp", {**OTP, "base_version": body(first)["version_id"]})
+    assert again.status_code == 200
+    assert body(again)["version_id"] == body(first)["version_id"]
+    assert body(again)["unchanged"] is True
+    changed = put_template(client, "otp", {**OTP, "description": "another description"})
+    assert body(changed)["unchanged"] is False
+    # back to the first content: a change against the latest, so a new version
+    reverted = put_template(client, "otp", OTP)
+    assert body(reverted)["unchanged"] is False
+    history = body(client.http.get("/templates/otp/versions"))["versions"]
+    assert len(history) == 3
+    # a stale base version with content equal to the latest overwrites nothing: no 409
+    same_as_latest = put_template(client, "otp", {**OTP, "base_version": body(first)["version_id"]})
+    assert same_as_latest.status_code == 200
+    assert body(same_as_latest)["version_id"] == body(reverted)["version_id"]
+
+
+def test_an_unchanged_save_of_a_deleted_template_brings_it_back(client):
+    _save(client)
+    assert client.http.delete("/templates/otp").status_code == 204
+    response = put_template(client, "otp", OTP)
+    assert body(response)["unchanged"] is False
+    assert client.http.get("/templates/otp").status_code == 200
+
+
 def test_rollback_restores_old_content_as_newest(client):
     first = _save(client)
     _save(client, subject="Broken subject")

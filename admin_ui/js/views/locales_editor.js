@@ -1,20 +1,18 @@
 // Locale variants: per locale, a subject, HTML and text that replace the default ones
 // (an empty part falls back to the default).
+import {codeField} from "../code_editor.js";
 import {field, h} from "../dom.js";
 
 const LOCALE_PATTERN = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 const PARTS = [
-  ["subject", "Subject", () => h("input", {type: "text", spellcheck: "false"})],
-  ["html", "HTML", () => h("textarea", {rows: 10, class: "code", spellcheck: "false"})],
-  ["text", "Text", () => h("textarea", {rows: 6, class: "code", spellcheck: "false"})],
+  ["subject", "Subject", (value) => h("input", {type: "text", spellcheck: "false", value}), "text"],
+  ["html", "HTML", (value) => h("textarea", {rows: 10, class: "code", spellcheck: "false", value}), "html"],
+  ["text", "Text", (value) => h("textarea", {rows: 6, class: "code", spellcheck: "false", value}), "text"],
 ];
 
 function localeBlock(code, parts, onRemove) {
-  const fields = Object.fromEntries(PARTS.map(([part, label, control]) => {
-    const made = field(`${label} (${code})`, control());
-    made.control.value = parts[part] ?? "";
-    return [part, made];
-  }));
+  const fields = Object.fromEntries(PARTS.map(([part, label, control, language]) => [part,
+    codeField(`${label} (${code})`, control(parts[part] ?? ""), {language})]));
   const element = h("details", {class: "locale", open: true},
     h("summary", {}, `Locale ${code}`),
     Object.values(fields).map((made) => made.element),
@@ -63,7 +61,12 @@ export function localesEditor(locales, onStructureChange) {
     }
   }
 
-  for (const [code, parts] of Object.entries(locales)) add(code, parts);
+  function load(variants) {
+    blocks.splice(0).forEach((block) => block.element.remove());
+    for (const [code, parts] of Object.entries(variants)) add(code, parts);
+  }
+
+  load(locales);
   newCode.control.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {
       event.preventDefault();
@@ -81,6 +84,7 @@ export function localesEditor(locales, onStructureChange) {
 
   return {
     element,
+    load,
     codes: () => blocks.map((block) => block.code),
     read() {
       return Object.fromEntries(blocks.map((block) => [block.code, block.read()]));

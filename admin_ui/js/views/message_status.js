@@ -20,6 +20,22 @@ function timings(entry) {
     entry.late && [" ", badge("late", "failed")]));
 }
 
+// The mail as it was sent, re-rendered by the API from the pinned template versions
+// (secret variables shown as [redacted]); its HTML in a frame that runs nothing.
+function sentMail(entry) {
+  const rendered = entry.rendered;
+  if (!rendered) return null;
+  if (rendered.error) {
+    return h("p", {class: "muted"}, `The mail as sent cannot be shown: ${rendered.error}`);
+  }
+  return h("section", {class: "sent-mail", "aria-label": "Mail as sent"},
+    h("h3", {}, "Mail as sent"),
+    rendered.subject && h("p", {}, h("strong", {}, "Subject: "), rendered.subject),
+    rendered.html && h("iframe", {sandbox: "", class: "sent-mail-frame", title: "HTML part of the mail as sent",
+      srcdoc: rendered.html}),
+    rendered.text && h("details", {}, h("summary", {}, "Text part"), h("pre", {class: "sent-mail-text"}, rendered.text)));
+}
+
 export function messageDetails(entry) {
   const variables = Object.entries(entry.variables ?? {});
   return h("div", {class: "message-details"},
@@ -35,5 +51,6 @@ export function messageDetails(entry) {
     h("ol", {class: "events", "aria-label": "Events"}, (entry.events ?? []).map((event) => h("li", {},
       badge(event.event ?? event.status), " ", h("time", {datetime: event.at}, formatDateTime(event.at)),
       event.scanner_hint && h("span", {class: "muted"}, " (looks like a mail scanner)"),
-      event.detail && h("span", {class: "muted"}, ` ${event.detail}`)))));
+      event.detail && h("span", {class: "muted"}, ` ${event.detail}`)))),
+    sentMail(entry));
 }

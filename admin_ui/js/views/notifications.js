@@ -3,6 +3,7 @@
 import {api, path} from "../api.js";
 import {field, h} from "../dom.js";
 import {badge, dataTable, loadInto, statusLine, timeAgo} from "../ui.js";
+import {trackForm} from "../unsaved.js";
 
 const CHANNELS = ["email", "sms"];
 
@@ -48,22 +49,25 @@ function typesPanel() {
     try {
       await api.put(path`/notification-types/${typeName}`, body);
       status.show(`Saved the ${typeName} notification type.`);
+      edits.reset();
       reload();
     } catch (error) {
       status.show(`Not saved: ${error.message}${error.field ? ` (${error.field})` : ""}`, "error");
     }
   }
 
+  const form = h("form", {class: "inline-form", onsubmit: save}, name.element, category.element,
+    CHANNELS.map((channel) => templates[channel].element),
+    h("fieldset", {class: "field event-choices"}, h("legend", {}, "On by default"),
+      CHANNELS.map((channel) => h("label", {for: defaults[channel].id, class: "checkbox"},
+        defaults[channel], ` ${channel}`))),
+    h("button", {type: "submit"}, "Save type"));
+  const edits = trackForm(form);  // leaving with a half-typed type asks first
   reload();
   return h("section", {class: "panel", "aria-labelledby": "types-title"},
     h("h2", {id: "types-title"}, "Notification types"),
     list,
-    h("form", {class: "inline-form", onsubmit: save}, name.element, category.element,
-      CHANNELS.map((channel) => templates[channel].element),
-      h("fieldset", {class: "field event-choices"}, h("legend", {}, "On by default"),
-        CHANNELS.map((channel) => h("label", {for: defaults[channel].id, class: "checkbox"},
-          defaults[channel], ` ${channel}`))),
-      h("button", {type: "submit"}, "Save type")),
+    form,
     status.element);
 }
 

@@ -16,7 +16,9 @@ function widthChoice(onPick) {
       h("input", {type: "radio", name, value, checked: index === 0, onchange: () => onPick(value)}), label)));
 }
 
-export function previewPanel() {
+// onRendered(): the draft rendered (so it passes the checks a save runs on it);
+// showAtField(error): puts an error that names a field and a line at that line of the form.
+export function previewPanel({onRendered, showAtField} = {}) {
   let draft = null;
   let timer = null;
   let latestRequest = 0;
@@ -25,7 +27,7 @@ export function previewPanel() {
   const subject = h("p", {class: "preview-subject"});
   const frame = h("iframe", {sandbox: "", title: "HTML part of the email", class: "preview-frame"});
   const frameBox = h("div", {class: "frame-box desktop"}, frame);
-  const text = h("pre", {class: "preview-text", tabindex: "0", "aria-label": "Text part of the email"});
+  const text = h("pre", {class: "preview-text", tabindex: "0", role: "region", "aria-label": "Text part of the email"});
   const problem = h("div", {class: "preview-problem", "aria-live": "polite"});
   const updated = h("p", {class: "muted small"});
   const locale = field("Locale", h("select", {onchange: () => schedule()}));
@@ -41,20 +43,23 @@ export function previewPanel() {
       if (request !== latestRequest) return;
       const sms = rendered.channel === "sms";
       frameBox.hidden = sms;
-      subject.replaceChildren(sms
-        ? h("span", {class: "sms-cost"}, `SMS: ${rendered.encoding}, ${rendered.units} units, `
-          + `${rendered.segments} segment${rendered.segments === 1 ? "" : "s"}`)
-        : [h("span", {class: "muted"}, "Subject: "), rendered.subject]);
+      subject.replaceChildren(...(sms
+        ? [h("span", {class: "sms-cost"}, `SMS: ${rendered.encoding}, ${rendered.units} units, `
+          + `${rendered.segments} segment${rendered.segments === 1 ? "" : "s"}`)]
+        : [h("span", {class: "muted"}, "Subject: "), rendered.subject]));
       if (!sms) frame.srcdoc = rendered.html;
       text.textContent = rendered.text;
       problem.replaceChildren();
       element.classList.remove("stale");
       updated.textContent = `Updated ${formatClock()}`;
+      onRendered?.();
     } catch (error) {
       if (request !== latestRequest) return;
       element.classList.add("stale");
       problem.replaceChildren(h("div", {class: "error-box"},
-        h("p", {}, h("strong", {}, "Preview failed: "), error.message)));
+        h("p", {}, h("strong", {}, "Preview failed: "), error.message,
+          error.field && error.line && [" ", h("button", {type: "button", class: "link",
+            onclick: () => showAtField(error)}, `Go to line ${error.line}`)])));
     } finally {
       if (request === latestRequest) element.removeAttribute("aria-busy");
     }

@@ -4,6 +4,7 @@ import {api, path} from "../api.js";
 import {confirmAction} from "../dialog.js";
 import {field, h} from "../dom.js";
 import {badge, dataTable, loadInto, statusLine, timeAgo} from "../ui.js";
+import {trackForm} from "../unsaved.js";
 
 export const EVENTS = ["email.sent", "email.delivered", "email.bounced", "email.complained",
   "email.failed", "email.expired", "email.suppressed", "email.superseded"];
@@ -68,6 +69,7 @@ export function webhookEndpoints() {
     if (created) {
       name.control.value = "";
       url.control.value = "";
+      edits.reset();
     }
   }
 
@@ -119,11 +121,13 @@ export function webhookEndpoints() {
         : h("p", {class: "muted"}, "No endpoint yet: add one to hear about your mail's fate.")));
   }
 
+  const form = h("form", {class: "inline-form", onsubmit: add}, name.element, url.element, events.element,
+    h("button", {type: "submit"}, "Add endpoint"));
+  const edits = trackForm(form);  // leaving with a half-typed endpoint asks first
   reload();
   return h("section", {class: "panel", "aria-labelledby": "webhooks-title"},
     h("h2", {id: "webhooks-title"}, "Delivery webhooks"),
-    h("form", {class: "inline-form", onsubmit: add}, name.element, url.element, events.element,
-      h("button", {type: "submit"}, "Add endpoint")),
+    form,
     status.element,
     secretSlot,
     list);
