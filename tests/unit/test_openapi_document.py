@@ -110,3 +110,15 @@ def test_request_schemas_name_exactly_the_fields_the_parsers_accept(document, sc
 def test_webhook_event_types_are_the_ones_herald_emits(document):
     assert (document["components"]["schemas"]["WebhookEventType"]["enum"]
             == list(events.EVENT_TYPES))
+
+
+def test_the_error_schema_is_the_shape_herald_answers_errors_in(document):
+    from jsonschema import Draft202012Validator
+
+    from chalicelib.api.errors import error_response
+    from chalicelib.errors import TemplateInvalid
+
+    body = error_response(TemplateInvalid("unknown tag", field="html", line=3)).body
+    schema = document["components"]["schemas"]["Error"]
+    assert list(Draft202012Validator(schema).iter_errors(body)) == []
+    assert list(Draft202012Validator(schema).iter_errors({"error": {"code": "x"}})) != []
