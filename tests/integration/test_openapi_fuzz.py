@@ -84,3 +84,17 @@ def test_a_head_answer_has_no_body_and_the_connection_serves_the_next_request(st
         assert (answer.status, answer.read()) == (200, b'{"status":"ok"}')
     finally:
         connection.close()
+
+
+def test_what_the_fuzzer_found_on_the_local_stack_is_a_clear_4xx(stack):
+    """A method no route takes answered http.server's HTML 501, a staff token that is
+    not a JWT dropped the connection, and a JSON list to a /_local/ route was a 500."""
+    trace = requests.request("TRACE", f"{stack.base}/health", timeout=10)
+    assert (trace.status_code, trace.json()["error"]["field"]) == (405, "method")
+    for token in ("", "not-a-jwt", "a.W10.c"):  # W10: base64 of [], not claims
+        answer = requests.get(f"{stack.base}/templates", headers={"Authorization": token},
+                              timeout=10)
+        assert (answer.status_code, answer.json()) == (401, {"message": "Unauthorized"})
+    for path in ("/_local/consumer", "/_local/cognito"):
+        answer = requests.post(stack.base + path, json=[1], timeout=10)
+        assert (answer.status_code, answer.json()["error"]["field"]) == (400, "body")
