@@ -95,7 +95,19 @@ def openapi_document():
 
 @staff.route("/templates")
 def list_templates():
-    return {"templates": services().templates.list()}
+    return {"templates": services().templates.list(query(app.current_request, "status"))}
+
+
+@editors.route("/templates/{name}/restore", methods=("POST",))
+def restore_template(name):
+    return services().templates.restore(name, author_of(app.current_request))
+
+
+@editors.route("/templates/{name}/duplicate", methods=("POST",))
+def duplicate_template(name):
+    request = app.current_request
+    copy = services().templates.duplicate(name, json_body(request), author_of(request))
+    return json_response(copy, status=201)
 
 
 @editors.route("/templates/{name}", methods=("PUT",))
@@ -149,7 +161,8 @@ def preview_draft():
 
 @editors.route("/templates/{name}/test-send", methods=("POST",))
 def send_test_mail(name):
-    accepted = services().staff_send.send(name, json_body(app.current_request))
+    request = app.current_request
+    accepted = services().staff_send.send(name, json_body(request), author_of(request))
     return json_response(accepted, status=202)
 
 

@@ -45,7 +45,7 @@ def run(emulator: Emulator, sizes: Sizes) -> list[Figure]:
         return cache.pinned(TEMPLATE, version, pins).render(_variables(index)).html
 
     def uncached(index: int) -> str:
-        fresh = TemplateCache(services().store, cache.limits)
+        fresh = TemplateCache(services().store, cache.limits, brand=cache.brand)
         return fresh.pinned(TEMPLATE, version, pins).render(_variables(index)).html
 
     cached(0)

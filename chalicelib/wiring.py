@@ -61,12 +61,13 @@ class Services:
 
     @cached_property
     def cache(self) -> TemplateCache:
+        from chalicelib.templating.brand import brand_variables
         from chalicelib.templating.cache import TemplateCache
         from chalicelib.templating.renderer import RenderLimits
 
         limits = RenderLimits(timeout_s=self.settings.render_timeout_ms / 1000,
                               max_bytes=self.settings.render_max_bytes)
-        return TemplateCache(self.store, limits)
+        return TemplateCache(self.store, limits, brand=brand_variables(self.settings))
 
     @cached_property
     def templates(self) -> TemplateManager:
@@ -207,7 +208,7 @@ class Services:
     def staff_send(self) -> StaffSend:
         from chalicelib.sending.staff_send import StaffSend
 
-        return StaffSend(self.cache, self.producer)
+        return StaffSend(self.cache, self.producer, self.settings.test_send_limit_per_hour)
 
     @cached_property
     def suppression_admin(self) -> SuppressionAdmin:

@@ -2,7 +2,9 @@
 
 0. refuses to run without `herald_infra.alarm_email` (alarms would reach
    nobody) unless `--no-alarm-email` is given, which it then says loudly;
-1. deploys the stage's resources stack (infra/template.py) with CloudFormation;
+1. deploys the stage's resources stack (infra/template.py) with CloudFormation,
+   first adding (dropping) table indexes one update at a time where a live
+   table lacks (has) more than one (scripts/indexes.py);
 2. writes its outputs into the stage's env vars in .chalice/config.json
    (including the queue and topic names app.py's event decorators read),
    refreshes the policy files and creates every function's log group with
@@ -25,7 +27,7 @@ from botocore.exceptions import ClientError
 from infra import iam, names, users
 from infra.stage import StageConfig, load_stage
 from infra.template import resources_template
-from scripts import admin_ui, post_deploy
+from scripts import admin_ui, indexes, post_deploy
 from scripts.chalice_cli import run_chalice
 from scripts.config_file import write_stage_env
 from scripts.stack import deploy_stack
@@ -71,14 +73,26 @@ def create_log_groups(logs: Any, stage: StageConfig) -> list[str]:
     return created
 
 
-def deploy(stage_name: str, session: Any, allow_no_alarm_email: bool = False) -> dict[str, str]:
+def deploy_resources(cfn: Any, dynamodb: Any, stack: str, template: dict[str, Any],
+                     tags: dict[str, str], index_waits: indexes.Waits | None = None
+                     ) -> dict[str, str]:
+    """The resources stack: its tables' indexes a step at a time where the live
+    tables need more than one change, then the template; returns its outputs."""
+    indexes.roll_out(cfn, dynamodb, stack, template, tags=tags, clock=index_waits)
+    return deploy_stack(cfn, stack, template, tags)
+
+
+def deploy(stage_name: str, session: Any, allow_no_alarm_email: bool = False,
+           index_waits: indexes.Waits | None = None) -> dict[str, str]:
     """Deploy `stage_name` with the boto3 `session`; returns the stage's URLs."""
     stage = load_stage(stage_name)
     check_alarm_email(stage, allow_no_alarm_email)
     stack = f"{stage.prefix}-resources"
     print(f"[1/5] CloudFormation stack {stack}")
-    found = deploy_stack(session.client("cloudformation"), stack, resources_template(stage),
-                         {"Application": stage.app_name, "Environment": stage.stage})
+    found = deploy_resources(session.client("cloudformation"), session.client("dynamodb"),
+                             stack, resources_template(stage),
+                             {"Application": stage.app_name, "Environment": stage.stage},
+                             index_waits)
     print("[2/5] stack outputs -> .chalice/config.json, policy files, log groups")
     write_stage_env(stage_name, found)
     stage = load_stage(stage_name)
@@ -115,11 +129,16 @@ def main() -> None:
     parser.add_argument("--no-alarm-email", action="store_true",
                         help="deploy although herald_infra.alarm_email is empty (alarms reach "
                              "nobody)")
+    parser.add_argument("--index-timeout-min", type=float,
+                        default=indexes.DEFAULT_TIMEOUT_S / 60,
+                        help="how long one new table index may take to build "
+                             "(default: %(default)s)")
     args = parser.parse_args()
     stage = load_stage(args.stage)
     urls = deploy(args.stage, boto3.session.Session(profile_name=args.profile,
                                                     region_name=stage.region),
-                  allow_no_alarm_email=args.no_alarm_email)
+                  allow_no_alarm_email=args.no_alarm_email,
+                  index_waits=indexes.Waits(timeout_s=args.index_timeout_min * 60))
     print(f"API: {urls['api']}\nadmin UI: {urls['admin_ui']}")
 
 

@@ -10,14 +10,20 @@ CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
 _NO_UPDATES = "No updates are to be performed"
 
 
-def _exists(cfn: Any, name: str) -> bool:
+def stack_status(cfn: Any, name: str) -> str | None:
+    """The stack's status; None when there is none (or only a change set under review)."""
     try:
         stacks = cfn.describe_stacks(StackName=name)["Stacks"]
     except ClientError as exc:
         if "does not exist" in str(exc):
-            return False
+            return None
         raise
-    return bool(stacks) and stacks[0]["StackStatus"] != "REVIEW_IN_PROGRESS"
+    status = stacks[0]["StackStatus"] if stacks else None
+    return None if status == "REVIEW_IN_PROGRESS" else status
+
+
+def _exists(cfn: Any, name: str) -> bool:
+    return stack_status(cfn, name) is not None
 
 
 def outputs(cfn: Any, name: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ import {showNotifications} from "./views/notifications.js";
 import {showOperations} from "./views/operations.js";
 import {showTemplateList} from "./views/template_list.js";
 import {showTemplate} from "./views/template_view.js";
+import {showDeletedTemplate} from "./views/deleted_template.js";
 
 const NAME = "([a-z0-9-]{1,64})";
 const main = document.querySelector("main");
@@ -26,6 +27,7 @@ if (session.ready) {
     {pattern: /^\/new$/, section: "templates", view: (container) => showEditor(container, null)},
     {pattern: new RegExp(`^/templates/${NAME}$`), section: "templates", view: showTemplate},
     {pattern: new RegExp(`^/templates/${NAME}/edit$`), section: "templates", view: showEditor},
+    {pattern: new RegExp(`^/templates/${NAME}/deleted$`), section: "templates", view: showDeletedTemplate},
     {pattern: /^\/operations$/, section: "operations", view: showOperations},
     {pattern: /^\/integrations$/, section: "integrations", view: showIntegrations},
     {pattern: /^\/notifications$/, section: "notifications", view: showNotifications},

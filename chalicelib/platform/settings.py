@@ -117,6 +117,15 @@ class Settings:
     # expires_at and its template no link_ttl_s
     links_table: str = "herald-dev-links"
     link_ttl_s: int = 24 * 3600
+    # The brand every mail shows (chalicelib/templating/brand.py): the product name, the
+    # support address and the logo's https URL, given to templates as the variables
+    # product_name, support_email and logo_url; empty: left out. Test sends from the
+    # admin UI have their own hourly limit, per staff member and per recipient, so they
+    # never spend a recipient's real auth-mail limit.
+    brand_name: str = "Herald"
+    support_email: str = ""
+    logo_url: str = ""
+    test_send_limit_per_hour: int = 20
 
     @property
     def sender_domain(self) -> str:

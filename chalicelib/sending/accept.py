@@ -43,7 +43,7 @@ from chalicelib.records.states import QUEUED, SUPERSEDED
 from chalicelib.records.supersede import SupersedeIndex
 from chalicelib.records.suppression import SuppressionList
 from chalicelib.sending.idempotency import IdempotencyStore, KeyRecord, request_hash
-from chalicelib.sending.rate_limits import RateLimiter
+from chalicelib.sending.rate_limits import Quota, RateLimiter
 from chalicelib.sending.request import (
     SendRequest,
     check_stored_sizes,
@@ -82,12 +82,15 @@ class Producer:
 
     def accept(self, raw_body: bytes, raw_key: str | None, channel: str = envelope.EMAIL,
                dispatch: Dispatch | None = None,
-               audience: Audience | None = None) -> dict[str, Any]:
+               audience: Audience | None = None,
+               quotas: Callable[[SendRequest], list[Quota]] | None = None) -> dict[str, Any]:
         """Check, record and enqueue one message for `channel`; the answer of a 202.
         `dispatch` (told the channel) replaces the channel's queue as the way the queue
         message travels. `audience` (internal callers only, never POST /emails' body)
         names the user and notification type the mail is for: the consumer gives such
-        mail its unsubscribe links."""
+        mail its unsubscribe links. `quotas` (internal callers only: the staff's test
+        send) replaces the hourly limits the mail counts against (by default an auth
+        template's per-recipient limit)."""
         if channel not in self.queues:
             raise BadRequest(f"unknown channel {channel!r}", field="channel")
         key = idempotency_key(raw_key)
@@ -117,9 +120,10 @@ class Producer:
                 request.expires_at, int(self.clock() * 1000), channel, audience,
                 link_seed=new_seed() if compiled.link_names else None))
             with logs.bind(message_id=message_id):
+                limits = quotas(request) if quotas else self._quotas(request, compiled)
                 replayed = self._record(request, compiled, message_id, locale, body,
                                         key, request_hash(request.body, compiled.secret_names),
-                                        handoff, audience)
+                                        handoff, audience, limits)
                 if replayed is not None:
                     return replayed
                 self._enqueue(message_id, body, handoff)
@@ -146,23 +150,30 @@ class Producer:
         metrics.count("Superseded", message_id=previous, template=request.template)
         return [previous]
 
+    def _quotas(self, request: SendRequest, compiled: Any) -> list[Quota]:
+        """The hourly limits a send counts against: an auth template's per recipient."""
+        if compiled.doc.category != "auth":
+            return []
+        sms = compiled.doc.channel == envelope.SMS
+        limit = compiled.doc.rate_limit_per_hour or (
+            self.settings.sms_auth_rate_limit_per_hour if sms
+            else self.settings.auth_rate_limit_per_hour)
+        what = "messages to this number" if sms else "mails to this address"
+        return [Quota(request.to.key, limit, f"{request.template} {what}")]
+
     def _record(self, request: SendRequest, compiled: Any, message_id: str, locale: str,
                 body: str, key: str | None, body_hash: str,
                 handoff: _Sender,
-                audience: Audience | None) -> dict[str, Any] | None:
+                audience: Audience | None, quotas: list[Quota]) -> dict[str, Any] | None:
         """The accepting transaction; returns the earlier answer when `key` replays a request."""
         ops: list[tuple[str, dict[str, Any]]] = []
         if key:
             ops.append(("idempotency", self.idempotency.remember_op(
                 key, KeyRecord(body_hash, message_id, compiled.version))))
         ops.append(("suppression", self.suppressions.not_suppressed_op(request.to)))
-        limited = compiled.doc.category == "auth"
         sms = compiled.doc.channel == envelope.SMS
-        if limited:
-            limit = compiled.doc.rate_limit_per_hour or (
-                self.settings.sms_auth_rate_limit_per_hour if sms
-                else self.settings.auth_rate_limit_per_hour)
-            ops.append(("rate", self.limiter.consume_op(request.to.key, limit)))
+        for number, quota in enumerate(quotas):
+            ops.append((f"rate:{number}", self.limiter.consume_op(quota.key, quota.limit)))
         entry = {
             "message_id": message_id, "to": request.recipient,
             "channel": envelope.SMS if sms else None,  # a mail's entry stays as it was
@@ -192,12 +203,12 @@ class Producer:
                     metrics.count("Suppressed", template=request.template)  # refused: no mail
                     raise Unprocessable("the recipient is on the suppression list",
                                         field="to", code="suppressed") from None
-                if limited and cancelled.refused("rate"):
+                full = [q for n, q in enumerate(quotas) if cancelled.refused(f"rate:{n}")]
+                if full:
                     retry_after = self.limiter.retry_after_s()
-                    what = "messages to this number" if sms else "mails to this address"
                     raise TooManyRequests(
-                        f"too many {request.template} {what} this hour; "
-                        f"retry after {retry_after} s", field="to",
+                        f"too many {full[0].what} this hour; retry after {retry_after} s",
+                        field=full[0].field, code=full[0].code,
                         retry_after_s=retry_after) from None
                 if not cancelled.conflict:
                     raise

@@ -6,11 +6,24 @@ costs nothing and an accepted one is always counted.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from chalicelib.platform import dynamo
 
 WINDOW_S = 3600
+
+
+@dataclass(frozen=True)
+class Quota:
+    """One hourly counter a send must fit in, and what its 429 names: `what` reads
+    "too many <what> this hour", `field` is the request field the refusal points at
+    (None: the caller, not the request), `code` the error's code (None: the default)."""
+    key: str
+    limit: int
+    what: str
+    field: str | None = "to"
+    code: str | None = None
 
 
 class RateLimiter:

@@ -30,9 +30,11 @@ Layouts = dict[str, tuple[TemplateDoc, str]]
 
 class TemplateCache:
     def __init__(self, store: TemplateStore, limits: RenderLimits, layout_ttl_s: float = 5.0,
-                 max_entries: int = 256, clock: Callable[[], float] = time.monotonic) -> None:
+                 max_entries: int = 256, clock: Callable[[], float] = time.monotonic,
+                 brand: Mapping[str, str] | None = None) -> None:
         self.store = store
         self.limits = limits
+        self.brand = brand  # the stage's brand values, given to every compiled template
         self.layout_ttl_s = layout_ttl_s
         self.max_entries = max_entries
         self.clock = clock
@@ -60,7 +62,7 @@ class TemplateCache:
             if cached is not None:
                 self._compiled.move_to_end(key)
                 return cached
-        compiled = CompiledTemplate(doc, version, layouts, self.limits)
+        compiled = CompiledTemplate(doc, version, layouts, self.limits, self.brand)
         with self._lock:
             self._compiled[key] = compiled
             while len(self._compiled) > self.max_entries:
@@ -70,7 +72,7 @@ class TemplateCache:
     def draft(self, doc: TemplateDoc) -> CompiledTemplate:
         """Compile an unsaved draft against the current layouts (never cached)."""
         return CompiledTemplate(doc, "draft", self._layouts(doc, None, {}, fresh=True),
-                                self.limits)
+                                self.limits, self.brand)
 
     def forget_latest(self, name: str) -> None:
         """A layout was just saved here: the next send must see it at once."""

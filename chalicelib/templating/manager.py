@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import difflib
 import json
+from dataclasses import replace
 from typing import Any, Mapping
 
-from chalicelib.errors import BadRequest, NotFound
+from chalicelib.errors import BadRequest, Conflict, NotFound
 from chalicelib.templating.cache import TemplateCache
 from chalicelib.templating.exposure import exposure_warnings
 from chalicelib.templating.model import TemplateDoc, parse_template, validate_name
 from chalicelib.templating.renderer import check_template
 from chalicelib.templating.schema import variables_schema
-from chalicelib.templating.store import TemplateStore
+from chalicelib.templating.store import TemplateStore, VersionInfo
 
 _PREVIEW_FIELDS = {"variables", "version_id", "locale"}
 
@@ -32,6 +33,13 @@ def _locale_arg(raw: Any) -> str | None:
     if raw is not None and not isinstance(raw, str):
         raise BadRequest("locale must be a string like en or pt-BR", field="locale")
     return raw
+
+
+def _listed(doc: TemplateDoc, info: VersionInfo) -> dict[str, Any]:
+    """One row of GET /templates: what the admin list shows and filters on."""
+    return {"name": doc.name, "category": doc.category, "description": doc.description,
+            "channel": doc.channel, "tags": doc.tags, "version_id": info.version_id,
+            "updated_at": info.updated_at}
 
 
 def _diff_text(doc: TemplateDoc) -> list[str]:
@@ -92,10 +100,49 @@ class TemplateManager:
         doc, info = self.store.get(name, version_id)
         return variables_schema(doc, info.version_id)
 
-    def list(self) -> list[dict[str, Any]]:
-        return [{"name": name, "category": info.category, "description": info.description,
-                 "version_id": info.version_id, "updated_at": info.updated_at}
-                for name, info in sorted(self.store.list())]
+    def list(self, status: str | None = None) -> list[dict[str, Any]]:
+        """GET /templates: every live template, or with `status=deleted` the deleted ones
+        (their last version, and when they were deleted), for the admin list's filter."""
+        if status == "deleted":
+            return [{**_listed(doc, info), "status": "deleted", "deleted_at": deleted_at}
+                    for doc, info, deleted_at in self.store.deleted()]
+        if status not in (None, "", "live"):
+            raise BadRequest("status must be live or deleted", field="status")
+        return sorted((_listed(doc, info) for doc, info in self.store.list()),
+                      key=lambda entry: entry["name"])
+
+    def restore(self, name: str, author: str) -> dict[str, Any]:
+        """POST /templates/{name}/restore: a deleted template's last version becomes live
+        again as a new version (its history, the deletion included, stays). S3 writes it
+        only if the name is still deleted, so a second restore, or a save that got there
+        first, gets a 409 and changes nothing."""
+        validate_name(name)
+        if self.store.exists(name):
+            raise Conflict(f"template {name!r} is not deleted", field="name",
+                           code="not_deleted")
+        [last] = self.store.versions(name, limit=1)  # NotFound: never existed
+        doc, _ = self.store.get(name, last.version_id)
+        version = self.store.put(doc, author=author, if_absent=True)
+        if doc.category == "layout":
+            self.cache.forget_latest(name)
+        return {"name": name, "version_id": version, "restored_from": last.version_id}
+
+    def duplicate(self, name: str, payload: Any, author: str) -> dict[str, Any]:
+        """POST /templates/{name}/duplicate {"name": new}: a copy of the latest version
+        under a new name, starting its own history. A name that was ever used (live or
+        deleted, whose history would carry over) is refused with a 409 naming `name`."""
+        validate_name(name)
+        unknown = sorted(set(payload) - {"name"}) if isinstance(payload, dict) else []
+        if unknown:
+            raise BadRequest(f"unknown field {unknown[0]!r}", field=unknown[0])
+        new_name = validate_name(payload.get("name") if isinstance(payload, dict) else None)
+        doc, info = self.store.get(name)
+        if self.store.has_history(new_name):
+            raise Conflict(f"template {new_name!r} already exists or was deleted (restore it "
+                           "or choose another name)", field="name", code="template_exists")
+        version = self.store.put(replace(doc, name=new_name), author=author, if_absent=True)
+        return {"name": new_name, "version_id": version, "category": doc.category,
+                "copied_from": {"name": name, "version_id": info.version_id}}
 
     def get(self, name: str, version_id: str | None = None) -> dict[str, Any]:
         validate_name(name)

@@ -166,10 +166,13 @@ class CompiledTemplate:
 
     def __init__(self, doc: TemplateDoc, version: str,
                  layouts: Mapping[str, tuple[TemplateDoc, str]],
-                 limits: RenderLimits = RenderLimits()) -> None:
+                 limits: RenderLimits = RenderLimits(),
+                 brand: Mapping[str, Any] | None = None) -> None:
         self.doc = doc
         self.version = version
         self.limits = limits
+        # the stage's brand values (templating/brand.py), by variable name
+        self.brand = dict(brand or {})
         self.pins = {doc.name: version, **{name: ver for name, (_, ver) in layouts.items()}}
         self.variables: dict[str, Variable] = {}
         for layout_doc, _ in layouts.values():
@@ -203,7 +206,10 @@ class CompiledTemplate:
                 check_link_target(name, variables[name], allow_http)
 
     def context(self, variables: Mapping[str, Any]) -> dict[str, Any]:
-        """Apply defaults and refuse missing or undeclared variables, by name."""
+        """Apply the stage's brand and the defaults, and refuse missing or undeclared
+        variables, by name. A value the caller gives wins, then the brand's (when the
+        stage sets one), then the template's default: preview, test send and real
+        sends all resolve here, so they show the same brand."""
         for name in variables:
             if name not in self.variables:
                 raise RenderError(f"variable {name!r} is not declared by template "
@@ -213,6 +219,8 @@ class CompiledTemplate:
         for name, declaration in self.variables.items():
             if name in variables:
                 context[name] = variables[name]
+            elif self.brand.get(name):
+                context[name] = self.brand[name]
             elif declaration.default is not None:
                 context[name] = declaration.default
             elif declaration.required:
@@ -223,10 +231,11 @@ class CompiledTemplate:
         return context
 
     def sample_variables(self) -> dict[str, Any]:
-        """Sample values for previews and save-time checks."""
+        """Sample values for previews, test sends and save-time checks. The brand's
+        variables get none: `context` gives them the stage's values, as in real mail."""
         return {name: next(value for value in (v.sample, v.default, f"[{name}]")
                             if value is not None)
-                for name, v in self.variables.items()}
+                for name, v in self.variables.items() if name not in self.brand}
 
     def render(self, variables: Mapping[str, Any], locale: str | None = None,
                deliverable: bool = True) -> RenderedMail:

@@ -44,6 +44,11 @@ def _key(name: str) -> str:
     return f"{_PREFIX}{name}.json"
 
 
+def _name_of(key: str) -> str:
+    """The template a bucket key holds ("" for any other object)."""
+    return key[len(_PREFIX):-len(".json")] if key.endswith(".json") else ""
+
+
 class TemplateStore:
     """Adapter over the template bucket (versioning on, SSE, tagged objects)."""
 
@@ -73,8 +78,10 @@ class TemplateStore:
         except ClientError as exc:
             raise self._not_found(exc, name, version_id) from None
 
-    def put(self, doc: TemplateDoc, author: str, base_version: str | None = None) -> str:
-        """Write a new version; with `base_version`, refuse (409) if another save landed."""
+    def put(self, doc: TemplateDoc, author: str, base_version: str | None = None,
+            if_absent: bool = False) -> str:
+        """Write a new version; with `base_version`, refuse (409) if another save landed;
+        with `if_absent`, refuse (409) unless the name is free or deleted (S3 checks it)."""
         body = json.dumps(doc.to_dict(), indent=2, sort_keys=True).encode()
         tags = {"Name": doc.name, "Type": "template", "Environment": self.stage,
                 "Category": doc.category, **doc.tags}
@@ -93,13 +100,18 @@ class TemplateStore:
                                f"(latest is {latest}); reload, merge and save again",
                                field="base_version", code="stale_version")
             args["IfMatch"] = current.etag
+        if if_absent:
+            args["IfNoneMatch"] = "*"
         try:
             response = self.s3.put_object(**args)
         except Exception as exc:
-            if error_code(exc) in {"PreconditionFailed", "ConditionalRequestConflict"}:
-                raise Conflict(f"template {doc.name!r} was saved by someone else meanwhile",
-                               field="base_version", code="stale_version") from None
-            raise
+            if error_code(exc) not in {"PreconditionFailed", "ConditionalRequestConflict"}:
+                raise
+            if if_absent:
+                raise Conflict(f"template {doc.name!r} exists (saved or restored meanwhile)",
+                               field="name", code="template_exists") from None
+            raise Conflict(f"template {doc.name!r} was saved by someone else meanwhile",
+                           field="base_version", code="stale_version") from None
         return response["VersionId"]
 
     def delete(self, name: str) -> None:
@@ -107,17 +119,44 @@ class TemplateStore:
         self.head(name)
         self.s3.delete_object(Bucket=self.bucket, Key=_key(name))
 
-    def list(self) -> list[tuple[str, VersionInfo]]:
+    def list(self) -> list[tuple[TemplateDoc, VersionInfo]]:
+        """Every live template at its newest version, content included (the admin list
+        filters on tags, which only the content holds)."""
         names = []
         paginator = self.s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=_PREFIX):
             for obj in page.get("Contents", []):
-                key = obj["Key"]
-                if key.endswith(".json"):
-                    names.append(key[len(_PREFIX):-len(".json")])
+                name = _name_of(obj["Key"])
+                if name:
+                    names.append(name)
         with ThreadPoolExecutor(max_workers=_PARALLEL_HEADS) as pool:
-            infos = list(pool.map(self._current_or_none, names))
-        return [(name, info) for name, info in zip(names, infos, strict=True) if info is not None]
+            found = list(pool.map(self._latest_or_none, names))
+        return [entry for entry in found if entry is not None]
+
+    def deleted(self) -> list[tuple[TemplateDoc, VersionInfo, str]]:
+        """Deleted templates (a delete marker is their newest entry): each one's last
+        content version, and when it was deleted."""
+        deleted_at: dict[str, Any] = {}
+        last_content: dict[str, str] = {}
+        paginator = self.s3.get_paginator("list_object_versions")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=_PREFIX):
+            for marker in page.get("DeleteMarkers", []):
+                if marker.get("IsLatest") and _name_of(marker["Key"]):
+                    deleted_at[_name_of(marker["Key"])] = marker["LastModified"]
+            for version in page.get("Versions", []):  # S3 lists a key's newest first
+                last_content.setdefault(_name_of(version["Key"]), version["VersionId"])
+        names = sorted(name for name in deleted_at if name in last_content)
+        with ThreadPoolExecutor(max_workers=_PARALLEL_HEADS) as pool:
+            found = list(pool.map(lambda name: self.get(name, last_content[name]), names))
+        return [(doc, info, iso_time(deleted_at[doc.name], millis=False))
+                for doc, info in found]
+
+    def has_history(self, name: str) -> bool:
+        """Whether `name` was ever saved (live or deleted): its versions stay attached."""
+        response = self.s3.list_object_versions(Bucket=self.bucket, Prefix=_key(name),
+                                                MaxKeys=1)
+        entries = response.get("Versions", []) + response.get("DeleteMarkers", [])
+        return any(entry["Key"] == _key(name) for entry in entries)
 
     def versions(self, name: str, limit: int = 100) -> list[VersionInfo]:
         """History, newest first (delete markers are not versions of content)."""
@@ -130,6 +169,16 @@ class TemplateStore:
         found.sort(key=lambda v: v["LastModified"], reverse=True)
         with ThreadPoolExecutor(max_workers=_PARALLEL_HEADS) as pool:
             return list(pool.map(lambda v: self.head(name, v["VersionId"]), found[:limit]))
+
+    def exists(self, name: str) -> bool:
+        """Whether `name` is live (saved and not deleted)."""
+        return self._current_or_none(name) is not None
+
+    def _latest_or_none(self, name: str) -> tuple[TemplateDoc, VersionInfo] | None:
+        try:
+            return self.get(name)
+        except NotFound:
+            return None
 
     def _current_or_none(self, name: str) -> VersionInfo | None:
         try:

@@ -127,6 +127,10 @@ def _exercise_api(client, sqs, aws) -> str:
         assert client.http.get(path).status_code == 200, path
     post(client, "/templates/otp/preview", {})
     post(client, "/templates/otp/rollback", {"version_id": first_version})
+    assert post(client, "/templates/otp/duplicate", {"name": "otp-copy"}).status_code == 201
+    assert client.http.delete("/templates/otp-copy").status_code == 204
+    assert client.http.get("/templates?status=deleted").status_code == 200
+    assert post(client, "/templates/otp-copy/restore", {}).status_code == 200
     post(client, "/preview", {"template": OTP, "variables": {"code": "1", "name": "A"}})
     client.http.put("/suppressions/x@example.com", body=b"{}",
                     headers={"Content-Type": "application/json"})

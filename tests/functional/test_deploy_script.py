@@ -1,6 +1,11 @@
-"""The `chalice deploy` path's steps, against moto where it has the service."""
+"""The `chalice deploy` path's steps, against moto where it has the service.
+
+Index roll-out (scripts/indexes.py) on the package path: moto does not apply a
+stack update's index changes to its tables, so only the API calls are proven
+here; the one-index-per-update rule and the waits are in tests/unit/test_index_rollout.py."""
 from __future__ import annotations
 
+import copy
 import io
 import json
 import zipfile
@@ -12,8 +17,10 @@ from moto import mock_aws
 
 from infra import users
 from infra.stage import load_stage
+from infra.template import resources_template
 from scripts import admin_ui, post_deploy
 from scripts.deploy import create_log_groups
+from scripts.indexes import Waits, roll_out, s3_upload
 from scripts.stack import deploy_stack
 
 
@@ -192,3 +199,45 @@ def test_users_stream_mapping_gets_its_failure_handling_then_the_handler_relies_
     assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": failures}}
     variables = lam.get_function_configuration(FunctionName=arn)["Environment"]["Variables"]
     assert variables == {"HERALD_REPORT_BATCH_ITEM_FAILURES": "true"}
+
+
+INDEXES = ["by_ses_message_id", "by_recipient_key", "by_accept_day", "by_status"]
+
+
+def _message_log(indexes: list[str]) -> dict:
+    """A stack holding the stage's message log with only `indexes`, its template
+    as large as a SAM one (over the 51,200 bytes a request may carry)."""
+    table = copy.deepcopy(resources_template(load_stage("dev"))["Resources"]["MessageLogTable"])
+    properties = table["Properties"]
+    properties["GlobalSecondaryIndexes"] = [i for i in properties["GlobalSecondaryIndexes"]
+                                            if i["IndexName"] in indexes]
+    used = {"message_id", *[k["AttributeName"] for i in properties["GlobalSecondaryIndexes"]
+                            for k in i["KeySchema"]]}
+    properties["AttributeDefinitions"] = [d for d in properties["AttributeDefinitions"]
+                                          if d["AttributeName"] in used]
+    return {"Metadata": {"Padding": "x" * 60_000}, "Resources": {"MessageLogTable": table}}
+
+
+def _index_names(template: dict) -> list[str]:
+    return [i["IndexName"] for i in
+            template["Resources"]["MessageLogTable"]["Properties"]["GlobalSecondaryIndexes"]]
+
+
+def test_package_path_steps_go_through_s3_one_index_more_each(account):
+    cfn, s3 = account.client("cloudformation"), account.client("s3")
+    deploy_stack(cfn, "herald-dev", _message_log(["by_ses_message_id"]), {})  # moto takes it inline
+    s3.create_bucket(Bucket="artifacts")
+    out = io.StringIO()
+    steps = roll_out(cfn, account.client("dynamodb"), "herald-dev", _message_log(INDEXES),
+                     from_deployed=True, clock=Waits(poll_s=0, out=out),
+                     upload=s3_upload(s3, "artifacts", "herald-dev", "us-east-1"))
+    assert steps == 3
+    assert [line.split(": ")[-1] for line in out.getvalue().splitlines()] == [
+        "herald-dev-message-log +by_recipient_key", "herald-dev-message-log +by_accept_day",
+        "herald-dev-message-log +by_status"]
+    uploaded = [json.loads(s3.get_object(Bucket="artifacts", Key=o["Key"])["Body"].read())
+                for o in s3.list_objects_v2(Bucket="artifacts")["Contents"]]
+    assert sorted(len(_index_names(template)) for template in uploaded) == [2, 3, 4]
+    assert _index_names(cfn.get_template(StackName="herald-dev")["TemplateBody"]) == INDEXES
+    [stack] = cfn.describe_stacks(StackName="herald-dev")["Stacks"]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"

@@ -27,7 +27,8 @@ def test_save_get_list_and_versions_newest_first(client):
     assert all(v["size"] > 0 and v["author"] == "local" for v in versions)
     listed = body(client.http.get("/templates"))["templates"]
     assert listed == [{"name": "otp", "category": "auth", "description": "one-time code",
-                       "version_id": second, "updated_at": listed[0]["updated_at"]}]
+                       "channel": "email", "tags": {}, "version_id": second,
+                       "updated_at": listed[0]["updated_at"]}]
 
 
 def test_stored_object_is_tagged_and_encrypted(client, aws):

@@ -5,9 +5,11 @@ import {confirmAction} from "../dialog.js";
 import {diffView} from "../diff.js";
 import {field, h, visuallyHidden} from "../dom.js";
 import {formatBytes, formatDateTime, shortVersion} from "../format.js";
-import {badge, dataTable, errorBox, loadInto, loading, setNotice, statusLine, timeAgo} from "../ui.js";
+import {
+  badge, dataTable, errorBox, loadInto, loading, setNotice, statusLine, takeNotice, timeAgo,
+} from "../ui.js";
 
-function summary(template) {
+export function summary(template) {
   const variables = Object.entries(template.variables ?? {});
   const locales = Object.keys(template.locales ?? {});
   return h("dl", {class: "summary"},
@@ -100,6 +102,38 @@ export function showTemplate(main, name) {
     }
   }
 
+  // Duplicate: a copy of the latest version under a new name, with its own history.
+  const copyName = h("input", {type: "text", name: "copy-name", value: `${name}-copy`,
+    autocomplete: "off", required: true});
+  const copyField = field("Name of the copy", copyName, {hint: "Lower-case letters, digits and -."});
+  const duplicateForm = h("form", {class: "inline-form panel", hidden: true, "aria-label": `Duplicate ${name}`,
+    onsubmit: duplicate},
+  copyField.element,
+  h("button", {type: "submit", class: "primary"}, "Create copy"),
+  h("button", {type: "button", onclick: () => { duplicateForm.hidden = true; }}, "Cancel"));
+
+  async function duplicate(event) {
+    event.preventDefault();
+    copyField.error.hidden = true;
+    copyName.removeAttribute("aria-invalid");
+    try {
+      const copy = await api.post(path`/templates/${name}/duplicate`, {name: copyName.value.trim()});
+      setNotice(`Duplicated ${name} as ${copy.name}; the copy starts its own history.`);
+      location.hash = `#/templates/${copy.name}`;
+    } catch (error) {
+      copyField.error.textContent = error.message;
+      copyField.error.hidden = false;
+      copyName.setAttribute("aria-invalid", "true");
+      copyName.focus();
+    }
+  }
+
+  function showDuplicate() {
+    duplicateForm.hidden = false;
+    copyName.focus();
+    copyName.select();
+  }
+
   function versionsTable(versions) {
     const [latest] = versions;
     const actions = (version) => {
@@ -147,7 +181,10 @@ export function showTemplate(main, name) {
       h("h1", {tabindex: "-1"}, name),
       h("div", {class: "actions"},
         h("a", {class: "button primary", href: `#/templates/${name}/edit`}, "Edit and preview"),
+        h("button", {type: "button", onclick: showDuplicate}, "Duplicate"),
         h("button", {type: "button", class: "danger", onclick: remove}, "Delete"))),
+    duplicateForm,
+    takeNotice(),
     status.element,
     details,
     contractPanel(name),
