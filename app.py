@@ -81,6 +81,18 @@ def health():
     return {"status": "ok"}
 
 
+# The API's OpenAPI 3.1 document (chalicelib/api/openapi.json): public, with the admin
+# UI's CORS (its API reference screen reads it); loaded on the first request only.
+reference = RouteGroup(app, cors=auth.staff_cors())
+
+
+@reference.route("/openapi.json")
+def openapi_document():
+    from chalicelib.api.reference import openapi_response
+
+    return openapi_response()
+
+
 @staff.route("/templates")
 def list_templates():
     return {"templates": services().templates.list(query(app.current_request, "status"))}

@@ -7,6 +7,19 @@ from typing import Any
 from chalice import Blueprint
 
 
+def _json_object(request: Any) -> dict[str, Any]:
+    """The request's JSON object body ({} when empty); BadRequest naming `body` for
+    anything else (Chalice's own json_body answered bad JSON in its shape, and a list
+    made `.get` fail with a 500)."""
+    from chalicelib.api.http import json_body
+    from chalicelib.errors import BadRequest
+
+    body = json_body(request, optional=True)
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object", field="body")
+    return body
+
+
 def make_blueprint(mailbox: Any, info: dict[str, Any], sms_inbox: Any,
                    consumers_paused: threading.Event) -> Blueprint:
     local = Blueprint(__name__)
@@ -21,9 +34,12 @@ def make_blueprint(mailbox: Any, info: dict[str, Any], sms_inbox: Any,
         """Pause or resume the local consumers: mail waits queued (to see expiry,
         supersede and backlogs)."""
         from chalicelib.api.errors import error_response
-        from chalicelib.errors import BadRequest
+        from chalicelib.errors import BadRequest, HeraldError
 
-        paused = (local.current_request.json_body or {}).get("paused")
+        try:
+            paused = _json_object(local.current_request).get("paused")
+        except HeraldError as error:
+            return error_response(error)
         if not isinstance(paused, bool):
             return error_response(BadRequest("paused must be true or false", field="paused"))
         if paused:
@@ -49,7 +65,7 @@ def make_blueprint(mailbox: Any, info: dict[str, Any], sms_inbox: Any,
         from local_stack.cognito import invoke_sender
 
         try:
-            accepted = invoke_sender(local.current_request.json_body or {}, get_settings(),
+            accepted = invoke_sender(_json_object(local.current_request), get_settings(),
                                      herald.cognito_email_sender)
         except HeraldError as error:  # a bad body, or the handler's refusal as Cognito sees it
             return error_response(error)

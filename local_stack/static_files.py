@@ -12,15 +12,44 @@ import json
 import mimetypes
 from pathlib import Path
 
-from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalGatewayException
+from chalice.local import (
+    ChaliceRequestHandler,
+    ForbiddenError,
+    LocalGatewayAuthorizer,
+    LocalGatewayException,
+    NotAuthorizedError,
+)
 
 ADMIN_PREFIX = "/admin"
+
+
+class TokenCheckingAuthorizer(LocalGatewayAuthorizer):
+    """Chalice local decodes a staff route's Authorization header as a JWT, and a
+    header that is not one (empty, no dots, not base64 JSON) raised out of the
+    request handler: the connection closed with no answer. Such a token gets API
+    Gateway's 401 instead."""
+
+    def _decode_jwt_payload(self, jwt: str) -> dict:
+        try:
+            claims = super()._decode_jwt_payload(jwt)
+        except (IndexError, ValueError):  # binascii.Error and UnicodeError are ValueErrors
+            claims = None
+        if not isinstance(claims, dict):
+            raise NotAuthorizedError({"Content-Type": "application/json",
+                                      "x-amzn-ErrorType": "UnauthorizedException"},
+                                     b'{"message":"Unauthorized"}')
+        return claims
 
 
 def make_handler(root: Path) -> type[ChaliceRequestHandler]:
     root = root.resolve()
 
     class StaticThenChalice(ChaliceRequestHandler):
+        def handle(self) -> None:
+            gateway = self.local_gateway  # one per connection, built before handle()
+            gateway._authorizer = TokenCheckingAuthorizer(gateway._app_object)
+            super().handle()
+
         def do_GET(self) -> None:  # noqa: N802 - BaseHTTPRequestHandler's naming
             path = self.path.split("?", 1)[0]
             if path == ADMIN_PREFIX:
@@ -40,6 +69,37 @@ def make_handler(root: Path) -> type[ChaliceRequestHandler]:
                 "code": "not_found", "field": "path",
                 "message": f"no route for {self.command} {path}"}}).encode()
             self.send_response(404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def send_error(self, code: int, message: str | None = None,
+                       explain: str | None = None) -> None:
+            """A method no route takes (TRACE, CONNECT...) answers a JSON 405, as a method
+            a route lacks does: http.server's default is an HTML 501, a server error."""
+            if code != 501:
+                super().send_error(code, message, explain)
+                return
+            self._json(405, {"error": {"code": "method_not_allowed", "field": "method",
+                                       "message": f"no route takes {self.command}"}})
+
+        def _send_http_response_with_body(self, code: int, headers: dict,
+                                          body: str | bytes) -> None:
+            """HEAD gets the headers GET would, and no body: Chalice local wrote the
+            body, which the client read as the start of the next answer."""
+            if self.command != "HEAD":
+                super()._send_http_response_with_body(code, headers, body)
+                return
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(body.encode() if isinstance(body, str)
+                                                       else body)))
+            self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
+            self._send_headers(headers)
+
+        def _json(self, status: int, answer: dict) -> None:
+            body = json.dumps(answer).encode()
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

@@ -3,6 +3,7 @@ import {accountBar} from "./account.js";
 import {startRouter} from "./router.js";
 import {signIn, signedInUser, startSession} from "./session.js";
 import {errorBox} from "./ui.js";
+import {showApiReference} from "./views/api_reference.js";
 import {showEditor} from "./views/editor.js";
 import {showFindMail} from "./views/find_mail.js";
 import {showIntegrations} from "./views/integrations.js";
@@ -32,6 +33,7 @@ if (session.ready) {
     {pattern: /^\/notifications$/, section: "notifications", view: showNotifications},
     {pattern: /^\/mail$/, section: "mail", view: showFindMail},
     ...onlyLocal,
+    {pattern: /^\/api$/, section: "api", view: showApiReference},
   ], "/templates");
 } else if (session.problem) {
   main.replaceChildren(errorBox("Not signed in", {message: session.problem}, signIn));

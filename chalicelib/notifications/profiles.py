@@ -62,6 +62,15 @@ def parse_user(body: Any) -> dict[str, Any]:
     return fields
 
 
+def _is_type_name(raw: Any) -> bool:
+    """Whether `raw` could name a type (the store cannot even look up an empty key)."""
+    try:
+        type_name_of(raw)
+    except BadRequest:
+        return False
+    return True
+
+
 def _object(value: Any, field: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise BadRequest(f"{field} must be a JSON object", field=field)
@@ -129,7 +138,7 @@ class Profiles:
         checked = {}
         for name, states in wanted.items():
             field = f"preferences.{name}"
-            if not isinstance(name, str) or self.types.get(name) is None:
+            if not _is_type_name(name) or self.types.get(name) is None:
                 raise NotFound(f"no notification type {name!r}", field=field)
             checked[name] = _channel_states(states, field)
         self.preferences.put_all(user_id, checked, author)

@@ -186,7 +186,10 @@ class TemplateManager:
         unknown = set(payload) - _PREVIEW_FIELDS
         if unknown:
             raise BadRequest(f"unknown field {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
-        version = payload.get("version_id") or self.store.head(name).version_id
+        version = payload.get("version_id")
+        if version is not None and not isinstance(version, str):
+            raise BadRequest("version_id must be a version id string", field="version_id")
+        version = version or self.store.head(name).version_id
         compiled = self.cache.pinned(name, version)
         return self._preview(compiled, payload)
 

@@ -24,6 +24,8 @@ PARTS = ("subject", "html", "text")
 CHANNEL_PARTS = {EMAIL: PARTS, SMS: ("text",)}
 _MAIL_ONLY = ("subject", "html", "sender", "reply_to")
 MAX_USER_TAGS = 6  # S3 allows 10 tags per object; Herald uses 4 of its own
+# What S3 takes in a tag (ASCII letters and digits, space, + - = . _ : / @); `aws:` is AWS's
+_TAG_TEXT = re.compile(r"[A-Za-z0-9 +\-=._:/@]*")
 _FIELDS = {"subject", "html", "text", "description", "category", "variables", "sender",
            "reply_to", "tags", "default_locale", "locales", "rate_limit_per_hour",
            "base_version", "name", "channel", "link_ttl_s", "link_single_use"}
@@ -247,6 +249,10 @@ def _tags(raw: Any) -> dict[str, str]:
     for key, value in raw.items():
         if not isinstance(value, str) or not 0 < len(key) <= 128 or len(value) > 256:
             raise BadRequest("tag keys are 1-128 and values 0-256 characters", field=f"tags.{key}")
+        if not _TAG_TEXT.fullmatch(key) or not _TAG_TEXT.fullmatch(value) \
+                or key.lower().startswith("aws:"):
+            raise BadRequest("tags hold letters, digits, spaces and + - = . _ : / @ only "
+                             "(keys not starting with aws:)", field=f"tags.{key}")
     return dict(raw)
 
 

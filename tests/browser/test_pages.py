@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 SCREENS = ["#/templates", "#/templates/otp-code", "#/templates/otp-code/edit", "#/new",
-           "#/operations", "#/integrations", "#/notifications", "#/mailbox"]
+           "#/operations", "#/integrations", "#/notifications", "#/mailbox",
+           "#/api"]
 UNNAMED_CONTROLS = """() => [...document.querySelectorAll('input, select, textarea, button')]
   .filter((control) => !control.closest('[hidden]'))
   .filter((control) => !(control.labels?.length || control.getAttribute('aria-label')

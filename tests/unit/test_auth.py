@@ -20,6 +20,8 @@ def test_service_routes_use_iam_and_admin_routes_the_staff_pool():
     for path, method, entry in routes():
         if path == "/health":
             assert entry.authorizer is None
+        elif path == "/openapi.json":
+            assert entry.authorizer is None  # the API's description, public
         elif (path, method) == ("/hooks/{source}", "POST"):
             assert entry.authorizer is None  # the webhook signature is its auth
         elif path in ("/u/{token}", "/preferences/{token}"):
