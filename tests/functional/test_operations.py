@@ -172,8 +172,9 @@ def test_discarding_a_dlq_message_removes_it_and_closes_its_mail(otp, aws):
 
 # -- redrive ------------------------------------------------------------------
 
-def test_operator_sees_why_a_mail_failed_redrives_it_and_it_is_sent(otp, aws, by_hand):
-    accepted = body(send(otp, variables={"code": "SECRET-4242", "name": "Bo"}))["message_id"]
+def fail_to_dlq(client, aws, to):
+    """Send a mail while SES is down until its message sits in the DLQ; returns its id."""
+    accepted = body(send(client, to=to, variables={"code": "SECRET-4242", "name": "Bo"}))
     ses = wiring.services().email_channel.transport.ses
 
     def outage(**_):
@@ -182,7 +183,13 @@ def test_operator_sees_why_a_mail_failed_redrives_it_and_it_is_sent(otp, aws, by
     ses.meta.events.register("before-parameter-build.sesv2.SendEmail", outage)
     sqs = boto3.client("sqs")
     while records := receive_event(sqs, aws.send_queue_url)["Records"]:
-        consume(otp, {"Records": records})
+        consume(client, {"Records": records})
+    ses.meta.events.unregister("before-parameter-build.sesv2.SendEmail", outage)
+    return accepted["message_id"]
+
+
+def test_operator_sees_why_a_mail_failed_redrives_it_and_it_is_sent(otp, aws, by_hand):
+    accepted = fail_to_dlq(otp, aws, "user@example.com")
     assert counts(otp)["dlq"]["visible"] == 1
     # see why
     entry = body(otp.http.get(f"/emails/{accepted}"))
@@ -190,11 +197,10 @@ def test_operator_sees_why_a_mail_failed_redrives_it_and_it_is_sent(otp, aws, by
     assert entry["events"][-1]["detail"] == "SES ServiceUnavailable; will retry"
     [view] = body(otp.http.get("/dlq/messages"))["messages"]
     assert view["message_id"] == accepted and view["receive_count"] >= 3
-    # fix, redrive
-    ses.meta.events.unregister("before-parameter-build.sesv2.SendEmail", outage)
+    # SES is back (fail_to_dlq ended the outage): redrive
     assert body(otp.http.post("/dlq/redrive")) == {"moved": 1, "already_settled": 0}
     assert counts(otp)["dlq"]["visible"] == 0
-    consume(otp, receive_event(sqs, aws.send_queue_url))
+    consume(otp, receive_event(boto3.client("sqs"), aws.send_queue_url))
     assert body(otp.http.get(f"/emails/{accepted}"))["status"] == "sent"
     assert len(sent_mail()) == 1
 
@@ -271,22 +277,6 @@ def test_redrive_uses_sqs_move_task_where_available(client, aws):
 
 
 # -- one DLQ message: why it failed, redrive it alone ---------------------------
-
-def fail_to_dlq(client, aws, to):
-    """Send a mail while SES is down until its message sits in the DLQ; returns its id."""
-    accepted = body(send(client, to=to, variables={"code": "SECRET-4242", "name": "Bo"}))
-    ses = wiring.services().email_channel.transport.ses
-
-    def outage(**_):
-        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}},
-                          "SendEmail")
-    ses.meta.events.register("before-parameter-build.sesv2.SendEmail", outage)
-    sqs = boto3.client("sqs")
-    while records := receive_event(sqs, aws.send_queue_url)["Records"]:
-        consume(client, {"Records": records})
-    ses.meta.events.unregister("before-parameter-build.sesv2.SendEmail", outage)
-    return accepted["message_id"]
-
 
 def test_a_dlq_message_says_why_it_failed_and_looking_adds_no_failure(otp, aws):
     message_id = fail_to_dlq(otp, aws, "a@example.com")
