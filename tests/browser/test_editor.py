@@ -96,8 +96,8 @@ def test_preview_follows_typing_escapes_values_and_cannot_run_script(page, admin
     expect(page.locator(".preview-text")).to_contain_text(f"Hello {attack}")
     assert "pwned" not in page.title()
 
-    page.get_by_label("Mobile (375 px)").check()
-    assert frame_element.bounding_box()["width"] == 375
+    page.get_by_label("Mobile (390 px)").check()
+    assert frame_element.bounding_box()["width"] == 390
 
 
 def test_test_send_reaches_the_mailbox_and_shows_the_status(page, admin, herald, screenshot):

@@ -6,7 +6,7 @@ import {formatClock} from "../format.js";
 import {displayValue, parseLike} from "../values.js";
 
 const DEBOUNCE_MS = 350;
-const WIDTHS = [["desktop", "Desktop"], ["mobile", "Mobile (375 px)"]];
+const WIDTHS = [["desktop", "Desktop"], ["mobile", "Mobile (390 px)"]];
 
 function widthChoice(onPick) {
   const name = "preview-width";
