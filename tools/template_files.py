@@ -49,7 +49,7 @@ def write_template(root: Path, name: str, template: dict[str, Any]) -> Path:
             if k not in {"name", "html", "text", "version_id", "updated_at", "author",
                          "secret_variables"} and v not in (None, {}, [], "")}
     for part, ext in _EXT_OF_PART.items():
-        if template.get(part) is not None:
+        if template.get(part):  # an SMS template has no HTML: no empty body.html
             (folder / f"body.{ext}").write_text(template[part], encoding="utf-8")
     locales = {}
     for locale, parts in (template.get("locales") or {}).items():

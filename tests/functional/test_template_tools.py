@@ -31,6 +31,9 @@ def test_push_then_pull_round_trips_the_starter_set(client, tmp_path):
     def parsed(root):
         return {name: parse_template(name, payload) for name, payload in read_all(root).items()}
     assert parsed(tmp_path) == parsed(STARTERS)
+    # the same files: an SMS template gets no empty body.html
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("body*")) == \
+        sorted(p.relative_to(STARTERS) for p in STARTERS.rglob("body*"))
 
 
 def test_starter_templates_render_their_samples_and_declare_secrets(client):
