@@ -38,7 +38,7 @@ test: $(STAMP) $(CHROMIUM) $(CHECKOV)
 	$(BIN)/python -m pytest --ignore=tests/faults --ignore=tests/unit
 	$(BIN)/python -m pytest -n 4 tests/faults
 
-# The unit layer alone (under 15 s): pure logic with fakes, no moto, no server.
+# The unit layer alone (about 16 s): pure logic with fakes, no moto, no server.
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
 
