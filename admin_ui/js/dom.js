@@ -15,7 +15,9 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
-function flatten(children) {
+// Children as nodes: nested lists flattened, null/undefined/false left out (a
+// `cond && node` that is false renders nothing, never the text "false" or "null").
+export function flatten(children) {
   return children.flat(Infinity).filter((child) => child !== null && child !== undefined && child !== false)
     .map((child) => (child instanceof Node ? child : String(child)));
 }

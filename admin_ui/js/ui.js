@@ -1,5 +1,5 @@
 // Shared building blocks of every screen: loading and error states, tables, notices.
-import {h} from "./dom.js";
+import {flatten, h} from "./dom.js";
 import {formatDateTime, formatRelative} from "./format.js";
 
 export function loading(text) {
@@ -18,7 +18,7 @@ export async function loadInto(container, what, fetch, render) {
   container.replaceChildren(loading(`Loading ${what}…`));
   try {
     const data = await fetch();
-    container.replaceChildren(...[render(data)].flat());
+    container.replaceChildren(...flatten([render(data)]));
   } catch (error) {
     container.replaceChildren(errorBox(`Could not load ${what}`, error,
       () => loadInto(container, what, fetch, render)));

@@ -24,7 +24,7 @@ def dead_mail(stack, message_id):
         "enqueued_at": 1_700_000_000_000}))
 
 
-def test_a_dead_mail_shows_why_and_is_redriven_alone(page, admin, stack, console):
+def test_a_dead_mail_shows_why_and_is_redriven_alone(page, admin, stack, console, screenshot):
     dead_mail(stack, "dlq-demo-1")
     dead_mail(stack, "dlq-demo-2")
     console.expect("Failed to load resource")  # the redriven mail's retry may 4xx nothing here
@@ -35,6 +35,7 @@ def test_a_dead_mail_shows_why_and_is_redriven_alone(page, admin, stack, console
     expect(row).to_contain_text(REASON)
     expect(row).to_contain_text("3 times")
     expect(table).not_to_contain_text("SECRET-4242")
+    screenshot(page, "operations", height=1100)
 
     row.get_by_role("button", name="Redrive message dlq-demo-1").click()
     dialog = page.get_by_role("dialog")

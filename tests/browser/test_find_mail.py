@@ -23,6 +23,7 @@ def test_search_by_recipient_opens_the_mail_as_sent_with_the_code_redacted(page,
     expect(results.get_by_role("row")).to_have_count(3)  # a header and two mails
     ids = results.get_by_role("button").all_text_contents()
     assert ids == [newer, older]  # newest first
+    expect(page.get_by_text("null", exact=True)).to_have_count(0)  # the last page: no cursor
 
     results.get_by_role("button", name=f"Open message {older}").click()
     sent = page.get_by_role("region", name="Mail as sent")

@@ -12,7 +12,7 @@ def dlq_stat(page, stat):
     return page.get_by_role("region", name="Dead-letter queue").locator(f"dd[data-stat={stat}]")
 
 
-def test_dlq_count_shows_a_poison_message_and_redrive_empties_it(page, admin, stack, screenshot):
+def test_dlq_count_shows_a_poison_message_and_redrive_empties_it(page, admin, stack):
     page.goto(f"{admin}#/operations")
     expect(dlq_stat(page, "visible")).to_have_text("0")
     sqs, info = stack.aws("sqs")
@@ -23,7 +23,6 @@ def test_dlq_count_shows_a_poison_message_and_redrive_empties_it(page, admin, st
     dead = page.get_by_role("table", name="Dead-letter messages")
     expect(dead).to_contain_text("body is not a Herald send message")
     expect(dead).to_contain_text("{not json")
-    screenshot(page, "operations", height=1100)
 
     page.get_by_role("button", name="Redrive all").click()
     page.get_by_role("dialog").get_by_role("button", name="Redrive all").click()
