@@ -61,7 +61,8 @@ class Meter:
         self.units: Counter[str] = Counter()  # write_units, read_units, sqs_requests, ...
         self.reader = reader  # a DynamoDB client outside Herald's session: not counted
         self._keys: dict[str, list[str]] = {}  # key attribute names, by table
-        self._sizes: dict[tuple[str, str], int] = {}  # item size as last read back
+        self._indexes: dict[str, list[list[str]]] = {}  # each GSI's key names, by table
+        self._items: dict[tuple[str, str], dict[str, Any]] = {}  # item as last read back
         self._lock = threading.Lock()
 
     def attach(self) -> Meter:
@@ -118,20 +119,38 @@ class Meter:
         return 0
 
     def _item_units(self, op: dict[str, Any]) -> int:
+        """The table's units plus each global secondary index's: an index entry
+        written, removed, or moved to another key (a delete and a put; DynamoDB
+        bills index writes like table writes). Herald's indexes are KEYS_ONLY, so an
+        entry is well under 1 KB: one unit each."""
         table = op["TableName"]
-        key = op.get("Key") or {name: op["Item"][name] for name in self._key_names(table)}
+        key_names = self._key_names(table)
+        key = op.get("Key") or {name: op["Item"][name] for name in key_names}
         where = (table, json.dumps(key, sort_keys=True))
-        before = self._sizes.get(where, 0)
-        found = self.reader.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
-        after = item_bytes(found) if found else 0
-        self._sizes[where] = after
-        return max(1, math.ceil(max(before, after) / 1024))
+        before = self._items.get(where) or {}
+        after = self.reader.get_item(TableName=table, Key=key,
+                                     ConsistentRead=True).get("Item") or {}
+        self._items[where] = after
+        units = max(1, math.ceil(max(item_bytes(before), item_bytes(after)) / 1024))
+        for names in self._indexes[table]:
+            old, new = (_index_key(item, names) for item in (before, after))
+            units += (old is not None) + (new is not None) if old != new else 0
+        return units
 
     def _key_names(self, table: str) -> list[str]:
         if table not in self._keys:
-            schema = self.reader.describe_table(TableName=table)["Table"]["KeySchema"]
-            self._keys[table] = [part["AttributeName"] for part in schema]
+            described = self.reader.describe_table(TableName=table)["Table"]
+            self._keys[table] = [part["AttributeName"] for part in described["KeySchema"]]
+            self._indexes[table] = [[part["AttributeName"] for part in index["KeySchema"]]
+                                    for index in described.get("GlobalSecondaryIndexes", [])]
         return self._keys[table]
+
+
+def _index_key(item: dict[str, Any], names: list[str]) -> str | None:
+    """An item's entry key in an index (None: the item is not in that sparse index)."""
+    if not all(name in item for name in names):
+        return None
+    return json.dumps([item[name] for name in names], sort_keys=True)
 
 
 def chunks(size: int) -> int:
