@@ -138,7 +138,7 @@ POLICIES: dict[str, tuple[Grant, ...]] = {
         Grant("EnqueueSms", ("sqs:SendMessage",), (SMS_QUEUE,)),  # test-send of an SMS
         # GET/HEAD /l/{token} read a link, POST /l/{token} marks it followed
         Grant("Links", ("dynamodb:GetItem", "dynamodb:UpdateItem"), (LINKS,)),
-        # GET /messages: the search indexes (by recipient, accept day, status), then the
+        # GET /messages: the search indexes (by recipient, accept day, attention), then the
         # page's rows (chalicelib/records/message_search.py)
         Grant("FindMail", ("dynamodb:Query",), (MESSAGE_LOG_INDEXES,)),
         Grant("FindMailRows", ("dynamodb:BatchGetItem",), (MESSAGE_LOG,)),

@@ -46,7 +46,11 @@ class MailFinder:
 
     def list_page(self, to: str | None, status: str | None, limit: str | None,
                   cursor: str | None) -> dict[str, Any]:
-        """GET /messages[?to=|?status=]: one page, newest first, and the next page's cursor."""
+        """GET /messages[?to=|?status=]: one page, newest first, and the next page's cursor.
+
+        A status needing attention reads its sparse index; an ordinary one (most mail
+        is in it) filters the recent-activity walk, whose page may be short, even
+        empty, with a cursor to go on (message_search.py says why)."""
         size = paging.limit(limit, _DEFAULT_LIMIT, _MAX_LIMIT)
         if status is not None and status not in STATUSES:
             raise BadRequest(f"status must be one of {', '.join(STATUSES)}", field="status")
@@ -55,10 +59,10 @@ class MailFinder:
         start = decode_start(paging.decode_cursor(cursor))
         if to is not None:
             rows, after = self.search.by_recipient(recipient_key(to), size, start)
-        elif status is not None:
-            rows, after = self.search.by_status(status, size, start)
+        elif status in states.ATTENTION:
+            rows, after = self.search.needing_attention(status, size, start)
         else:
-            rows, after = self.search.recent(size, start)
+            rows, after = self.search.recent(size, start, status)
         text = encode_start(after)
         return {"messages": rows, "next_cursor": paging.encode_cursor(text) if text else None}
 

@@ -5,6 +5,9 @@ update naming itself the owner, so a mail SQS delivers twice is sent once;
 every later status write is conditional on the status it leaves
 (chalicelib/records/states.py) and, for the holder's writes, on the owner. Items expire after the
 configured days (TTL attribute `expires_ttl`). Variables are stored redacted.
+Every `move` also sets or removes `attention` (see `_update`); the new entry and
+the claim write `queued` and `sending`, which never carry it and only follow
+statuses that never do.
 """
 from __future__ import annotations
 
@@ -138,7 +141,13 @@ class MessageLog:
     def _update(self, message_id: str, target: str, allowed: tuple[str, ...],
                 owner: str | None, claimable: bool, detail: str | None,
                 fields: dict[str, Any]) -> dict[str, Any]:
-        """UpdateItem arguments: status, updated_at, one more event, extra fields."""
+        """UpdateItem arguments: status, updated_at, one more event, extra fields.
+
+        `attention` (the sparse index by_attention) is written in the same update:
+        the status while it is one a person looks for, removed otherwise, so the
+        index never disagrees with `status`. Ordinary mail never has it: removing
+        an absent attribute writes no index entry.
+        """
         now = self.clock()
         event = {"status": target, "at": iso_time(now)}
         if detail:
@@ -147,6 +156,11 @@ class MessageLog:
         vals: dict[str, Any] = {":status": target, ":at": iso_time(now), ":event": [event],
                                 ":empty": []}
         sets = ["#s = :status", "updated_at = :at", _EVENTS]
+        removes = []
+        if target in states.ATTENTION:
+            sets.append("attention = :status")
+        else:
+            removes.append("attention")
         for index, (name, value) in enumerate(sorted(fields.items())):
             names[f"#f{index}"] = name
             vals[f":f{index}"] = value
@@ -156,16 +170,18 @@ class MessageLog:
             vals[f":from{index}"] = allowed_status
             placeholders.append(f":from{index}")
         conditions = [f"#s IN ({', '.join(placeholders)})"]
-        expression = "SET " + ", ".join(sets)
         if owner is not None:
             names["#owner"] = "owner"
             vals[":owner"] = owner
             conditions.append("#owner = :owner")
             if target != SENDING:
-                expression += " REMOVE #owner"
+                removes.append("#owner")
         if claimable:
             vals.update({":queued": QUEUED, ":now": int(now)})
             conditions.append("(#s = :queued OR reclaim_at <= :now)")
+        expression = "SET " + ", ".join(sets)
+        if removes:
+            expression += " REMOVE " + ", ".join(removes)
         return {"TableName": self.table, "Key": self._key(message_id),
                 "UpdateExpression": expression, "ConditionExpression": " AND ".join(conditions),
                 "ExpressionAttributeNames": names,

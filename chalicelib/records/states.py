@@ -18,6 +18,10 @@ FINAL = frozenset({SENT, FAILED, SUPPRESSED, EXPIRED, SUPERSEDED, DELIVERED, BOU
                    COMPLAINED})
 # Statuses that say SES accepted the mail.
 ACCEPTED_BY_SES = frozenset({SENT, DELIVERED, BOUNCED, COMPLAINED})
+# Outcomes a person looks for: the mail did not reach its inbox (or was not meant to).
+# Rare next to the ordinary path (queued, sending, sent, delivered), so only mail in one
+# of them carries `attention` and sits in the sparse index on it (tables.py).
+ATTENTION = frozenset({FAILED, BOUNCED, COMPLAINED, SUPPRESSED, EXPIRED, SUPERSEDED})
 
 _GUESSES = (EXPIRED, FAILED)  # Herald's conclusions that SES evidence may overrule
 

@@ -13,7 +13,7 @@ TTL_ATTRIBUTE = "expires_ttl"
 # table setting name -> (partition key, attributes with a KEYS_ONLY index each)
 TABLES: dict[str, tuple[str, list[str]]] = {
     "message_log_table": ("message_id", ["ses_message_id", "recipient_key", "accept_day",
-                                         "status"]),
+                                         "attention"]),
     "idempotency_table": ("idempotency_key", []),
     "rate_limit_table": ("counter_key", []),
     "suppression_table": ("email", []),
@@ -46,17 +46,20 @@ def index_name(attribute: str) -> str:
 
 # Finding mail (chalicelib/records/message_search.py): table setting name -> {index
 # attribute: its sort key}. Each is KEYS_ONLY: it carries the recipient, the accept day or
-# the status, and the ids, never a variable; a page reads the rest from the table.
+# the attention status, and the ids, never a variable; a page reads the rest from the table.
 #   by_recipient_key: one recipient's mail, newest first (a partition per address, lower-cased
 #     as suppression and rate limits key it)
 #   by_accept_day: everyone's mail, newest first, a partition per UTC day (`YYYY-MM-DD`):
 #     written once per mail (no attribute of it changes), so a day takes ~1,000 new mails
 #     a second (a partition's write limit), five times the SES quota Herald asks for
-#   by_status: mail in one status, newest first; a status change moves the key (a delete
-#     and a put per change, in two partitions), so a status partition takes ~500 mails/s
+#   by_attention: sparse: mail in a status a person looks for (states.ATTENTION: failed,
+#     bounced...), newest first. Only such mail has `attention` (the message log sets it
+#     with the status and removes it when the mail leaves), so ordinary mail, moving
+#     queued -> sending -> sent -> delivered, never writes this index; those statuses are
+#     found by walking by_accept_day
 INDEX_SORT_KEYS: dict[str, dict[str, str]] = {
     "message_log_table": {"recipient_key": "created_at", "accept_day": "created_at",
-                          "status": "created_at"},
+                          "attention": "created_at"},
 }
 
 

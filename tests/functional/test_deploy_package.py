@@ -204,7 +204,7 @@ def test_tables_on_demand_with_ttl_and_the_message_log_index(built, stage):
     indexes = {index["IndexName"]: index for index in tables["MessageLogTable"][
         "GlobalSecondaryIndexes"]}
     assert set(indexes) == {"by_ses_message_id", "by_recipient_key", "by_accept_day",
-                            "by_status"}  # feedback's match, and finding mail
+                            "by_attention"}  # feedback's match, and finding mail
     assert indexes["by_recipient_key"]["KeySchema"] == [
         {"AttributeName": "recipient_key", "KeyType": "HASH"},
         {"AttributeName": "created_at", "KeyType": "RANGE"}]

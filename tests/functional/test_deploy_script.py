@@ -201,7 +201,7 @@ def test_users_stream_mapping_gets_its_failure_handling_then_the_handler_relies_
     assert variables == {"HERALD_REPORT_BATCH_ITEM_FAILURES": "true"}
 
 
-INDEXES = ["by_ses_message_id", "by_recipient_key", "by_accept_day", "by_status"]
+INDEXES = ["by_ses_message_id", "by_recipient_key", "by_accept_day", "by_attention"]
 
 
 def _message_log(indexes: list[str]) -> dict:
@@ -234,7 +234,7 @@ def test_package_path_steps_go_through_s3_one_index_more_each(account):
     assert steps == 3
     assert [line.split(": ")[-1] for line in out.getvalue().splitlines()] == [
         "herald-dev-message-log +by_recipient_key", "herald-dev-message-log +by_accept_day",
-        "herald-dev-message-log +by_status"]
+        "herald-dev-message-log +by_attention"]
     uploaded = [json.loads(s3.get_object(Bucket="artifacts", Key=o["Key"])["Body"].read())
                 for o in s3.list_objects_v2(Bucket="artifacts")["Contents"]]
     assert sorted(len(_index_names(template)) for template in uploaded) == [2, 3, 4]

@@ -3,12 +3,19 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import boto3
 import pytest
-from helpers import OTP, body, put_template, send
+from helpers import OTP, body, consume, put_template, receive_event, send
 
+from chalicelib import wiring
 from chalicelib.platform import paging
+from chalicelib.platform.clock import iso_time
+from local_stack.ses_feedback import feedback_queue_event
+
+LOG = "herald-dev-message-log"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "ses-events"
 
 
 def send_to(client, to, code="111111"):
@@ -46,10 +53,7 @@ def test_a_recipients_mail_comes_newest_first_in_pages_whatever_the_case(otp):
 
 def test_recent_activity_lists_everyones_mail_and_filters_by_status(otp):
     first, second, third = (send_to(otp, f"u{i}@example.com") for i in range(3))
-    table = boto3.client("dynamodb")
-    table.update_item(TableName="herald-dev-message-log", Key={"message_id": {"S": second}},
-                      UpdateExpression="SET #s = :f", ExpressionAttributeNames={"#s": "status"},
-                      ExpressionAttributeValues={":f": {"S": "failed"}})
+    assert wiring.services().message_log.move(second, "failed", detail="given up")
     assert sum(all_pages(otp, "x=1", limit=2), []) == [third, second, first]
     failed = body(otp.http.get("/messages?status=failed"))
     assert [(row["message_id"], row["status"]) for row in failed["messages"]] == [
@@ -57,6 +61,80 @@ def test_recent_activity_lists_everyones_mail_and_filters_by_status(otp):
     assert failed["next_cursor"] is None
     assert [row["message_id"] for row in body(otp.http.get("/messages?status=queued"))[
         "messages"]] == [third, first]
+
+
+def test_a_status_filter_shows_each_mail_under_its_status_now(otp, aws):
+    """Rare statuses come from the sparse by_attention index, ordinary ones from the
+    recent-activity walk; a mail moving between them shows under its new status only."""
+    rejected = send_to(otp, "rejected@example.com")
+    consume(otp, receive_event(boto3.client("sqs"), aws.send_queue_url))
+    queued = send_to(otp, "waiting@example.com")
+    assert status_list(otp, "sent") == [rejected]
+    ses_id = body(otp.http.get(f"/emails/{rejected}"))["ses_message_id"]
+    feed(otp, ses_event("event-reject", ses_id, "rejected@example.com"))
+    assert status_list(otp, "failed") == [rejected] and status_list(otp, "sent") == []
+    assert log_item(rejected)["attention"] == {"S": "failed"}
+    assert "attention" not in log_item(queued)  # ordinary mail never writes the index
+    # SES delivered it after all: its evidence overrules the failure
+    feed(otp, ses_event("event-delivery", ses_id, "rejected@example.com"))
+    assert status_list(otp, "failed") == []
+    assert status_list(otp, "delivered") == [rejected]
+    assert status_list(otp, "queued") == [queued]
+    assert "attention" not in log_item(rejected)
+
+
+def test_an_ordinary_status_pages_past_a_stretch_without_a_match(otp, aws):
+    """A page reads at most 500 recent mails: past more non-matching ones it comes back
+    empty with a cursor, and the next page goes on to the match."""
+    delivered = send_to(otp, "old@example.com")
+    consume(otp, receive_event(boto3.client("sqs"), aws.send_queue_url))
+    ses_id = body(otp.http.get(f"/emails/{delivered}"))["ses_message_id"]
+    feed(otp, ses_event("event-delivery", ses_id, "old@example.com"))
+    newer = write_queued(600)
+    assert all_pages(otp, "status=delivered", limit=25) == [[], [delivered]]
+    assert all_pages(otp, "status=queued", limit=100)[0] == newer[::-1][:100]
+
+
+def status_list(client, status):
+    return sum(all_pages(client, f"status={status}", limit=25), [])
+
+
+def log_item(message_id):
+    return boto3.client("dynamodb").get_item(TableName=LOG, Key={
+        "message_id": {"S": message_id}})["Item"]
+
+
+def write_queued(count):
+    """Queued mails written straight into the log, oldest first (600 through the API
+    would take too long); their ids."""
+    dynamodb, ids = boto3.client("dynamodb"), []
+    for first in range(0, count, 25):
+        items = []
+        for n in range(first, min(first + 25, count)):
+            created_at, address = iso_time(time.time() + n / 1000), f"bulk{n}@example.com"
+            ids.append(f"bulk-{n:04d}")
+            items.append({"PutRequest": {"Item": {
+                "message_id": {"S": ids[-1]}, "status": {"S": "queued"}, "to": {"S": address},
+                "recipient_key": {"S": address}, "template": {"S": "otp"},
+                "created_at": {"S": created_at}, "accept_day": {"S": created_at[:10]}}}})
+        dynamodb.batch_write_item(RequestItems={LOG: items})
+    return ids
+
+
+def ses_event(name, ses_message_id, recipient):
+    """An SES event fixture re-addressed to one of our mails."""
+    event = json.loads((FIXTURES / f"{name}.json").read_text())
+    event["mail"]["messageId"] = ses_message_id
+    event["mail"]["destination"] = [recipient]
+    if "delivery" in event:
+        event["delivery"]["recipients"] = [recipient]
+    return event
+
+
+def feed(client, event):
+    """The feedback handler, given one SES event as SNS delivers it to the queue."""
+    payload = client.lambda_.invoke("handle_ses_feedback", feedback_queue_event([event])).payload
+    assert payload == {"batchItemFailures": []}
 
 
 @pytest.mark.parametrize("query, field", [

@@ -37,7 +37,7 @@ class FakeAws:
         self.status_until = (None, 0.0)  # (status once done, done at)
         # table name -> {"attributes": [...], "indexes": {name: (definition, active at)}}
         self.tables: dict[str, dict] = {}
-        self.updates: list[list[str]] = []  # each update's index changes, e.g. ["+by_status"]
+        self.updates: list[list[str]] = []  # each update's index changes, e.g. ["+by_attention"]
         self.uploaded: dict[str, str] = {}
 
     def sleep(self, seconds: float) -> None:
@@ -165,7 +165,7 @@ def _with_log_indexes(template: dict, keep: list[str], extra: list[str] = ()) ->
 
 
 OLD = ["by_ses_message_id"]  # what a stage deployed before "find any mail" has
-NEW = ["by_accept_day", "by_recipient_key", "by_ses_message_id", "by_status"]
+NEW = ["by_accept_day", "by_attention", "by_recipient_key", "by_ses_message_id"]
 
 
 def _deployed_before(fake: FakeAws, template: dict) -> None:
@@ -183,12 +183,12 @@ def test_an_old_stage_gets_one_index_per_update_in_the_tables_order():
     fake, out = FakeAws(), io.StringIO()
     _deployed_before(fake, _with_log_indexes(_template(), OLD))
     deploy_resources(fake, fake, STACK, _template(), TAGS, fake.waits(out=out))
-    assert fake.updates == [["+by_recipient_key"], ["+by_accept_day"], ["+by_status"]]
+    assert fake.updates == [["+by_recipient_key"], ["+by_accept_day"], ["+by_attention"]]
     assert fake.live_indexes() == NEW
     assert fake.template == _template()  # the last step was the template itself
     progress = out.getvalue()
     assert f"[indexes 1/3] {STACK}: {TABLE} +by_recipient_key" in progress
-    assert f"{TABLE}.by_status CREATING (backfilling)" in progress
+    assert f"{TABLE}.by_attention CREATING (backfilling)" in progress
 
 
 def test_a_run_stopped_midway_continues_from_the_live_table():
@@ -204,7 +204,7 @@ def test_a_run_stopped_midway_continues_from_the_live_table():
     assert fake.updates == [["+by_recipient_key"]]
     # run again while the stack update and by_recipient_key's backfill still run
     deploy_resources(fake, fake, STACK, _template(), TAGS, fake.waits())
-    assert fake.updates == [["+by_recipient_key"], ["+by_accept_day"], ["+by_status"]]
+    assert fake.updates == [["+by_recipient_key"], ["+by_accept_day"], ["+by_attention"]]
     assert fake.live_indexes() == NEW
 
 
@@ -214,6 +214,15 @@ def test_dropped_indexes_go_one_per_update_too():
     deploy_resources(fake, fake, STACK, _template(), TAGS, fake.waits())
     assert fake.updates == [["-by_legacy_a"], ["-by_legacy_b"]]
     assert fake.live_indexes() == NEW and fake.template == _template()
+
+
+def test_a_stage_with_the_dense_status_index_swaps_it_for_the_sparse_one():
+    fake = FakeAws()
+    _deployed_before(fake, _with_log_indexes(_template(), [n for n in NEW if n != "by_attention"],
+                                             extra=["status"]))
+    deploy_resources(fake, fake, STACK, _template(), TAGS, fake.waits())
+    assert fake.updates == [["-by_status"], ["+by_attention"]]
+    assert fake.live_indexes() == NEW
 
 
 def test_a_table_whose_indexes_match_adds_no_step():
@@ -227,9 +236,9 @@ def test_a_table_whose_indexes_match_adds_no_step():
 
 def test_one_missing_index_is_the_ordinary_update():
     fake = FakeAws()
-    _deployed_before(fake, _with_log_indexes(_template(), [n for n in NEW if n != "by_status"]))
+    _deployed_before(fake, _with_log_indexes(_template(), [n for n in NEW if n != "by_attention"]))
     deploy_resources(fake, fake, STACK, _template(), TAGS, fake.waits())
-    assert fake.updates == [["+by_status"]] and fake.live_indexes() == NEW
+    assert fake.updates == [["+by_attention"]] and fake.live_indexes() == NEW
 
 
 def test_an_index_slower_than_the_timeout_says_to_run_again_which_continues():
@@ -266,7 +275,7 @@ def test_package_path_steps_change_only_the_indexes_of_the_deployed_template():
         return url
     assert roll_out(fake, fake, STACK, wanted, from_deployed=True, upload=upload,
                     clock=fake.waits()) == 3
-    assert fake.updates == [["+by_recipient_key"], ["+by_accept_day"], ["+by_status"]]
+    assert fake.updates == [["+by_recipient_key"], ["+by_accept_day"], ["+by_attention"]]
     assert fake.live_indexes() == NEW and len(fake.uploaded) == 3
     resources = fake.template["Resources"]
     assert resources["APIHandler"] == deployed["Resources"]["APIHandler"]
