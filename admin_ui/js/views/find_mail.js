@@ -24,8 +24,10 @@ export function showFindMail(main) {
     details.scrollIntoView?.({block: "start"});
   }
 
-  function table(rows, title) {
-    if (!rows.length) return h("p", {class: "muted"}, "No mail found.");
+  // An ordinary status's page reads a stretch of recent mail and may hold no match yet
+  // while older mail remains (`more`): "Older mail" goes on.
+  function table(rows, title, more) {
+    if (!rows.length) return h("p", {class: "muted"}, more ? "No matching mail in this stretch." : "No mail found.");
     return dataTable(title, [
       {label: "Status", cell: (row) => badge(row.status)},
       {label: "To", cell: (row) => row.to},
@@ -44,7 +46,7 @@ export function showFindMail(main) {
     else results.replaceChildren(target);
     const url = `/messages?${query}${query ? "&" : ""}limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
     const title = query.startsWith("to=") ? "Mail to the address" : "Recent mail";
-    loadInto(target, "mail", () => api.get(url), (page) => [table(page.messages, title),
+    loadInto(target, "mail", () => api.get(url), (page) => [table(page.messages, title, Boolean(page.next_cursor)),
       page.next_cursor && h("p", {class: "more"},
         h("button", {type: "button", onclick: () => load(page.next_cursor)}, "Older mail"))]);
   }
