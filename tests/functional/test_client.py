@@ -63,9 +63,24 @@ def _expected_signature(received: dict, url: str) -> str:
                                   "x-amz-security-token", "host"}}
     request = AWSRequest(method=received["method"], url=url, data=received["body"] or None,
                          headers={k: v for k, v in signed.items() if k.lower() != "host"})
-    request.context["timestamp"] = received["headers"]["X-Amz-Date"]
-    SigV4Auth(CREDENTIALS, "execute-api", "eu-west-1").add_auth(request)
+    _SignerAt(received["headers"]["X-Amz-Date"]).add_auth(request)
     return request.headers["Authorization"]
+
+
+class _SignerAt(SigV4Auth):
+    """SigV4 at the time the client signed: botocore's add_auth always signs "now",
+    so re-signing in the next second would give another signature."""
+
+    def __init__(self, timestamp: str) -> None:
+        super().__init__(CREDENTIALS, "execute-api", "eu-west-1")
+        self.timestamp = timestamp
+
+    def add_auth(self, request: AWSRequest) -> None:
+        request.context["timestamp"] = self.timestamp
+        self._modify_request_before_signing(request)
+        canonical = self.canonical_request(request)
+        self._inject_signature_to_request(
+            request, self.signature(self.string_to_sign(request, canonical), request))
 
 
 def test_send_is_signed_for_execute_api_and_reaches_the_server(server):
